@@ -54,7 +54,7 @@ def write_inventory(topo: Topology, directory: Path, ssh_key: Path) -> Path:
         groups["lan_clients"]["hosts"][client.name] = {
             "ansible_host": client.mgmt_address,
             "swanfleet_site": site.name,
-            "lab_lan_address": str(client.address_on(f"{_letter(site.name)}-lan").ip),
+            "swanfleet_probe_address": str(client.address_on(f"{_letter(site.name)}-lan").ip),
         }
         if site.router:
             groups["nat_routers"]["hosts"][site.router.name] = {
