@@ -38,6 +38,7 @@ unit:
 	pytest -q tests/unit
 
 molecule:
+	$(LABCTL) inventory --sites $(SITES) >/dev/null
 	molecule test --all
 
 clean: lab-down

@@ -20,8 +20,16 @@ HEADER = (
 )
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Indent list items under their key, as yamllint's default style wants."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
 def _dump(data: object) -> str:
-    return HEADER + "---\n" + yaml.safe_dump(data, sort_keys=False, width=100)
+    body = yaml.dump(data, Dumper=_IndentedDumper, sort_keys=False, width=100)
+    return HEADER + "---\n" + body
 
 
 def write_inventory(topo: Topology, directory: Path, ssh_key: Path) -> Path:
@@ -54,7 +62,9 @@ def write_inventory(topo: Topology, directory: Path, ssh_key: Path) -> Path:
         groups["lan_clients"]["hosts"][client.name] = {
             "ansible_host": client.mgmt_address,
             "swanfleet_site": site.name,
-            "swanfleet_probe_address": str(client.address_on(f"{_letter(site.name)}-lan").ip),
+            "swanfleet_probe_address": str(
+                client.address_on(f"{_letter(site.name)}-lan").ip
+            ),
         }
         if site.router:
             groups["nat_routers"]["hosts"][site.router.name] = {

@@ -56,6 +56,7 @@ def docker(*args: str, check: bool = True, capture: bool = True) -> str:
 
 # Machine checks
 
+
 def host_ranges() -> list[tuple[str, ipaddress.IPv4Network]]:
     """Ranges this machine already uses: its routes and its resolvers."""
     taken: list[tuple[str, ipaddress.IPv4Network]] = []
@@ -110,6 +111,7 @@ def foreign_docker_networks(lab: str) -> list[tuple[str, ipaddress.IPv4Network]]
 
 # Images
 
+
 def ensure_images(rebuild: bool = False) -> None:
     if rebuild or not docker("images", "-q", BASE_IMAGE).strip():
         build_base_image()
@@ -117,9 +119,16 @@ def ensure_images(rebuild: bool = False) -> None:
         log(f"building {NODE_IMAGE}")
         subprocess.run(
             [
-                "docker", "build", "-q", "-t", NODE_IMAGE,
-                "--build-arg", f"BASE={BASE_IMAGE}",
-                "-f", str(IMAGES / "node.Dockerfile"), str(IMAGES),
+                "docker",
+                "build",
+                "-q",
+                "-t",
+                NODE_IMAGE,
+                "--build-arg",
+                f"BASE={BASE_IMAGE}",
+                "-f",
+                str(IMAGES / "node.Dockerfile"),
+                str(IMAGES),
             ],
             check=True,
             stdout=subprocess.DEVNULL,
@@ -138,7 +147,9 @@ def build_base_image() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        tar = subprocess.Popen(
+            ["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE
+        )
         subprocess.run(
             ["docker", "import", "-", BASE_IMAGE],
             stdin=tar.stdout,
@@ -150,6 +161,7 @@ def build_base_image() -> None:
 
 
 # Networks and containers
+
 
 def net_name(lab: str, short: str) -> str:
     return f"{lab}-{short}"
@@ -181,22 +193,38 @@ def ensure_networks(lab: str, topo: topo_mod.Topology) -> None:
         # only the lab's internet leaves through the host (for package installs)
         masquerade = "true" if net.name == "inet" else "false"
         docker(
-            "network", "create",
-            "--driver", "bridge",
-            "-o", f"com.docker.network.bridge.enable_ip_masquerade={masquerade}",
-            "--subnet", str(net.subnet),
-            "--gateway", str(net.subnet.network_address + 1),
-            "--label", f"{LABEL}={lab}",
-            "-o", f"com.docker.network.bridge.name={bridge_name(lab, net.name)}",
+            "network",
+            "create",
+            "--driver",
+            "bridge",
+            "-o",
+            f"com.docker.network.bridge.enable_ip_masquerade={masquerade}",
+            "--subnet",
+            str(net.subnet),
+            "--gateway",
+            str(net.subnet.network_address + 1),
+            "--label",
+            f"{LABEL}={lab}",
+            "-o",
+            f"com.docker.network.bridge.name={bridge_name(lab, net.name)}",
             name,
         )
 
 
 def _nat_exemption(lab: str) -> list[str]:
     return [
-        "POSTROUTING", "-o", f"{lab}-+", "-m", "physdev", "--physdev-is-bridged",
-        "-m", "comment", "--comment", f"swanfleet lab {lab}: bridged, never NAT",
-        "-j", "ACCEPT",
+        "POSTROUTING",
+        "-o",
+        f"{lab}-+",
+        "-m",
+        "physdev",
+        "--physdev-is-bridged",
+        "-m",
+        "comment",
+        "--comment",
+        f"swanfleet lab {lab}: bridged, never NAT",
+        "-j",
+        "ACCEPT",
     ]
 
 
@@ -213,21 +241,29 @@ def ensure_host_nat_exemption(lab: str) -> None:
     rule = _nat_exemption(lab)
     first = subprocess.run(
         ["iptables", "-t", "nat", "-S", "POSTROUTING", "1"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout
     if f"swanfleet lab {lab}:" in first:
         return
     remove_host_nat_exemption(lab)
     log(f"host: adding one nat rule so lab bridges '{lab}-*' are never masqueraded")
-    subprocess.run(["iptables", "-t", "nat", "-I", *rule[:1], "1", *rule[1:]], check=True)
+    subprocess.run(
+        ["iptables", "-t", "nat", "-I", *rule[:1], "1", *rule[1:]], check=True
+    )
 
 
 def remove_host_nat_exemption(lab: str) -> None:
     rule = _nat_exemption(lab)
-    while subprocess.run(
-        ["iptables", "-t", "nat", "-D", *rule],
-        capture_output=True, check=False,
-    ).returncode == 0:
+    while (
+        subprocess.run(
+            ["iptables", "-t", "nat", "-D", *rule],
+            capture_output=True,
+            check=False,
+        ).returncode
+        == 0
+    ):
         pass
 
 
@@ -253,26 +289,54 @@ def ensure_container(lab: str, node: topo_mod.Node, pubkey: str) -> None:
         log(f"creating {node.role} {node.name}")
         first, *rest = node.attachments
         args = [
-            "run", "-d", "--name", name, "--hostname", node.name,
-            "--label", f"{LABEL}={lab}",
-            "--label", f"swanfleet.site={node.site}",
-            "--label", f"swanfleet.role={node.role}",
-            "--network", net_name(lab, first.network),
-            "--ip", str(first.address.ip),
-            "--cap-add", "NET_ADMIN", "--cap-add", "SYS_ADMIN",
-            "--device", "/dev/net/tun",
-            "--security-opt", "seccomp=unconfined",
-            "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:ro",
-            "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
-            "--sysctl", "net.ipv4.ip_forward=" + ("0" if node.role == "client" else "1"),
-            "--restart", "unless-stopped",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--hostname",
+            node.name,
+            "--label",
+            f"{LABEL}={lab}",
+            "--label",
+            f"swanfleet.site={node.site}",
+            "--label",
+            f"swanfleet.role={node.role}",
+            "--network",
+            net_name(lab, first.network),
+            "--ip",
+            str(first.address.ip),
+            "--cap-add",
+            "NET_ADMIN",
+            "--cap-add",
+            "SYS_ADMIN",
+            "--device",
+            "/dev/net/tun",
+            "--security-opt",
+            "seccomp=unconfined",
+            "--cgroupns=host",
+            "-v",
+            "/sys/fs/cgroup:/sys/fs/cgroup:ro",
+            "--tmpfs",
+            "/run",
+            "--tmpfs",
+            "/run/lock",
+            "--tmpfs",
+            "/tmp",
+            "--sysctl",
+            "net.ipv4.ip_forward=" + ("0" if node.role == "client" else "1"),
+            "--restart",
+            "unless-stopped",
             NODE_IMAGE,
         ]
         docker(*args)
         for att in rest:
             docker(
-                "network", "connect", "--ip", str(att.address.ip),
-                net_name(lab, att.network), name,
+                "network",
+                "connect",
+                "--ip",
+                str(att.address.ip),
+                net_name(lab, att.network),
+                name,
             )
     elif state.strip() != "running":
         docker("start", name)
@@ -283,9 +347,18 @@ def ensure_container(lab: str, node: topo_mod.Node, pubkey: str) -> None:
     files["/root/.ssh/authorized_keys"] = pubkey
     for path, content in files.items():
         subprocess.run(
-            ["docker", "exec", "-i", name, "sh", "-c",
-             f"umask 077; cat > {path}.new && mv {path}.new {path}"],
-            input=content, text=True, check=True,
+            [
+                "docker",
+                "exec",
+                "-i",
+                name,
+                "sh",
+                "-c",
+                f"umask 077; cat > {path}.new && mv {path}.new {path}",
+            ],
+            input=content,
+            text=True,
+            check=True,
         )
 
 
@@ -296,7 +369,9 @@ def wait_ready(lab: str, nodes: list[topo_mod.Node], timeout: float = 120) -> No
         for name in sorted(pending):
             state = subprocess.run(
                 ["docker", "exec", name, "systemctl", "is-system-running"],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             ).stdout.strip()
             if state in ("running", "degraded"):
                 pending.discard(name)
@@ -309,10 +384,14 @@ def wait_ready(lab: str, nodes: list[topo_mod.Node], timeout: float = 120) -> No
         # the plan may have been rewritten since boot: apply it now as well
         proc = subprocess.run(
             ["docker", "exec", name, "/usr/local/sbin/swanlab-net"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
-            raise LabError(f"{node.name}: applying the network plan failed: {proc.stderr}")
+            raise LabError(
+                f"{node.name}: applying the network plan failed: {proc.stderr}"
+            )
 
 
 def ssh_key() -> Path:
@@ -321,8 +400,18 @@ def ssh_key() -> Path:
         key.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(key.parent, 0o700)
         subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "swanfleet-lab",
-             "-f", str(key)],
+            [
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "swanfleet-lab",
+                "-f",
+                str(key),
+            ],
             check=True,
         )
     return key
@@ -333,6 +422,7 @@ def lab_containers(lab: str) -> list[str]:
 
 
 # Commands
+
 
 def cmd_up(args: argparse.Namespace) -> None:
     topo = topo_mod.build(args.sites)
@@ -355,7 +445,9 @@ def cmd_up(args: argparse.Namespace) -> None:
         if name not in wanted:
             log(f"removing {name}: not part of a {args.sites}-site lab")
             docker("rm", "-f", cid)
-    remove_unused_networks(args.lab, {net_name(args.lab, n.name) for n in topo.networks})
+    remove_unused_networks(
+        args.lab, {net_name(args.lab, n.name) for n in topo.networks}
+    )
 
     ensure_networks(args.lab, topo)
     ensure_host_nat_exemption(args.lab)
@@ -368,7 +460,9 @@ def cmd_up(args: argparse.Namespace) -> None:
 
 
 def remove_unused_networks(lab: str, keep: set[str]) -> None:
-    for nid in docker("network", "ls", "-q", "--filter", f"label={LABEL}={lab}").split():
+    for nid in docker(
+        "network", "ls", "-q", "--filter", f"label={LABEL}={lab}"
+    ).split():
         name = json.loads(docker("network", "inspect", nid))[0]["Name"]
         if name not in keep:
             log(f"removing network {name}")
@@ -387,8 +481,12 @@ def cmd_down(args: argparse.Namespace) -> None:
 
 def cmd_status(args: argparse.Namespace) -> None:
     out = docker(
-        "ps", "-a", "--filter", f"label={LABEL}={args.lab}",
-        "--format", "{{.Names}}\t{{.State}}\t{{.Status}}",
+        "ps",
+        "-a",
+        "--filter",
+        f"label={LABEL}={args.lab}",
+        "--format",
+        "{{.Names}}\t{{.State}}\t{{.Status}}",
     )
     print(out.strip() or f"lab '{args.lab}' has no containers")
 
@@ -401,24 +499,33 @@ def cmd_inventory(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="labctl", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--lab", default=os.environ.get("SWANLAB_NAME", "swl"),
+        "--lab",
+        default=os.environ.get("SWANLAB_NAME", "swl"),
         help="name prefix of every container and network (default: swl)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="create or repair the lab (idempotent)")
-    up.add_argument("--sites", type=int, default=int(os.environ.get("SWANLAB_SITES", "3")))
+    up.add_argument(
+        "--sites", type=int, default=int(os.environ.get("SWANLAB_SITES", "3"))
+    )
     up.add_argument("--rebuild", action="store_true", help="rebuild the images")
     up.set_defaults(func=cmd_up)
-    sub.add_parser("down", help="remove the lab's containers and networks").set_defaults(
-        func=cmd_down
+    sub.add_parser(
+        "down", help="remove the lab's containers and networks"
+    ).set_defaults(func=cmd_down)
+    sub.add_parser("status", help="list the lab's containers").set_defaults(
+        func=cmd_status
     )
-    sub.add_parser("status", help="list the lab's containers").set_defaults(func=cmd_status)
     inv = sub.add_parser("inventory", help="write the Ansible inventory only")
-    inv.add_argument("--sites", type=int, default=int(os.environ.get("SWANLAB_SITES", "3")))
+    inv.add_argument(
+        "--sites", type=int, default=int(os.environ.get("SWANLAB_SITES", "3"))
+    )
     inv.set_defaults(func=cmd_inventory)
     args = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z][a-z0-9]{0,5}", args.lab):
-        parser.error("--lab must be 1 to 6 lowercase letters or digits, starting with a letter")
+        parser.error(
+            "--lab must be 1 to 6 lowercase letters or digits, starting with a letter"
+        )
     try:
         args.func(args)
     except (LabError, topo_mod.TopologyError) as exc:

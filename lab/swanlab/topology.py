@@ -117,9 +117,7 @@ def _host(net: ipaddress.IPv4Network, offset: int) -> ipaddress.IPv4Interface:
     return ipaddress.IPv4Interface(f"{net.network_address + offset}/{net.prefixlen}")
 
 
-def build(
-    sites: int = 3, pattern: tuple[str, ...] = REACH_KINDS
-) -> Topology:
+def build(sites: int = 3, pattern: tuple[str, ...] = REACH_KINDS) -> Topology:
     """Return the lab for ``sites`` sites, reachability cycling through ``pattern``."""
     if not 1 <= sites <= MAX_SITES:
         raise TopologyError(f"the lab holds 1 to {MAX_SITES} sites, not {sites}")

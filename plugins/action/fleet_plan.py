@@ -57,7 +57,9 @@ class ActionModule(ActionBase):
         try:
             plan = plan_fleet(settings)
         except FleetError as exc:
-            result.update(failed=True, msg=str(exc), problems=[str(p) for p in exc.problems])
+            result.update(
+                failed=True, msg=str(exc), problems=[str(p) for p in exc.problems]
+            )
             return result
 
         gateways = plan.as_dict()
@@ -65,6 +67,8 @@ class ActionModule(ActionBase):
             changed=False,
             group=group,
             gateways=gateways,
-            tunnels=sorted({t["name"] for gw in gateways.values() for t in gw["tunnels"]}),
+            tunnels=sorted(
+                {t["name"] for gw in gateways.values() for t in gw["tunnels"]}
+            ),
         )
         return result

@@ -34,8 +34,12 @@ def tunnel_rows(
         old = _installed_child((before.get("tunnels") or {}).get(name) or {})
         # a rekey between the two readings starts the counters again
         same_child = old and old.get("proposal") == child.get("proposal")
-        d_in = child.get("packets_in", 0) - (old.get("packets_in", 0) if same_child else 0)
-        d_out = child.get("packets_out", 0) - (old.get("packets_out", 0) if same_child else 0)
+        d_in = child.get("packets_in", 0) - (
+            old.get("packets_in", 0) if same_child else 0
+        )
+        d_out = child.get("packets_out", 0) - (
+            old.get("packets_out", 0) if same_child else 0
+        )
         rows.append(
             {
                 "tunnel": name,
@@ -61,16 +65,33 @@ def tunnel_table(rows: list[dict[str, Any]]) -> list[str]:
     fmt = "{:<24} {:<8} {:<4} {:<22} {:<26} {:<4} {:<5} {:>7} {:>7} {:>9} {:>9}"
     lines = [
         fmt.format(
-            "tunnel", "gateway", "up", "IKE/CHILD state", "ESP proposal", "NAT", "MTU",
-            "pkt in", "pkt out", "bytes in", "bytes out",
+            "tunnel",
+            "gateway",
+            "up",
+            "IKE/CHILD state",
+            "ESP proposal",
+            "NAT",
+            "MTU",
+            "pkt in",
+            "pkt out",
+            "bytes in",
+            "bytes out",
         )
     ]
     for r in sorted(rows, key=lambda r: (r["tunnel"], r["gateway"])):
         lines.append(
             fmt.format(
-                r["tunnel"], r["gateway"], "yes" if r["up"] else "NO", r["state"],
-                r["proposal"], "yes" if r["nat"] else "no", r["mtu"] or "-",
-                r["packets_in"], r["packets_out"], r["bytes_in"], r["bytes_out"],
+                r["tunnel"],
+                r["gateway"],
+                "yes" if r["up"] else "NO",
+                r["state"],
+                r["proposal"],
+                "yes" if r["nat"] else "no",
+                r["mtu"] or "-",
+                r["packets_in"],
+                r["packets_out"],
+                r["bytes_in"],
+                r["bytes_out"],
             )
         )
     return lines

@@ -20,8 +20,9 @@ ways (``swanfleet_reach``):
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 try:
     import netaddr
@@ -155,19 +156,17 @@ def _parse_network(value: Any) -> Any:
         raise ValueError(f"{value!r} is not a prefix such as 10.1.0.0/24")
     net = netaddr.IPNetwork(value)
     if net.ip != net.network:
-        raise ValueError(
-            f"{value} has host bits set; the network is {net.cidr}"
-        )
+        raise ValueError(f"{value} has host bits set; the network is {net.cidr}")
     return net
 
 
 def _is_address(value: str) -> bool:
-    return bool(
-        netaddr.valid_ipv4(value) or netaddr.valid_ipv6(value)
-    )
+    return bool(netaddr.valid_ipv4(value) or netaddr.valid_ipv6(value))
 
 
-def parse_gateway(host: str, hv: Mapping[str, Any]) -> tuple[Gateway | None, list[Problem]]:
+def parse_gateway(
+    host: str, hv: Mapping[str, Any]
+) -> tuple[Gateway | None, list[Problem]]:
     """Read one gateway's site settings from its host variables."""
     problems: list[Problem] = []
 
@@ -175,7 +174,9 @@ def parse_gateway(host: str, hv: Mapping[str, Any]) -> tuple[Gateway | None, lis
         problems.append(Problem(host, variable, message, fix))
 
     site = hv.get("swanfleet_site")
-    if not isinstance(site, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", site):
+    if not isinstance(site, str) or not re.fullmatch(
+        r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}", site
+    ):
         bad(
             "swanfleet_site",
             f"is {site!r}" if site is not None else "is not set",
@@ -196,7 +197,11 @@ def parse_gateway(host: str, hv: Mapping[str, Any]) -> tuple[Gateway | None, lis
             try:
                 subnets.append(str(_parse_network(value).cidr))
             except (ValueError, netaddr.AddrFormatError) as exc:
-                bad("swanfleet_site_subnets", str(exc), "write each entry as ADDRESS/PREFIX")
+                bad(
+                    "swanfleet_site_subnets",
+                    str(exc),
+                    "write each entry as ADDRESS/PREFIX",
+                )
 
     reach = hv.get("swanfleet_reach", "public")
     if reach not in REACH_KINDS:
@@ -293,7 +298,11 @@ def _fleet_problems(gateways: list[Gateway]) -> list[Problem]:
             for sa in a.subnets:
                 for sb in b.subnets:
                     na, nb = netaddr.IPNetwork(sa), netaddr.IPNetwork(sb)
-                    if na.version == nb.version and na.first <= nb.last and nb.first <= na.last:
+                    if (
+                        na.version == nb.version
+                        and na.first <= nb.last
+                        and nb.first <= na.last
+                    ):
                         problems.append(
                             Problem(
                                 b.host,
@@ -310,8 +319,14 @@ def plan_fleet(hostvars: Mapping[str, Mapping[str, Any]]) -> FleetPlan:
     """Validate every gateway and derive the full mesh of tunnels between them."""
     if netaddr is None:
         raise FleetError(
-            [Problem("controller", "python", "netaddr is not installed",
-                     "pip install netaddr into the Python that runs Ansible")]
+            [
+                Problem(
+                    "controller",
+                    "python",
+                    "netaddr is not installed",
+                    "pip install netaddr into the Python that runs Ansible",
+                )
+            ]
         )
     problems: list[Problem] = []
     gateways: list[Gateway] = []
