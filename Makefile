@@ -8,7 +8,7 @@ export ANSIBLE_FORCE_COLOR ?= 0
 SITES ?= 3
 LABCTL := python -m swanlab.labctl
 
-.PHONY: demo test bootstrap lab-up lab-down lint unit molecule clean
+.PHONY: demo test bootstrap lab-up lab-down lint unit integration molecule clean
 
 ## demo: set up, bring the lab up, run site.yml, show every tunnel passing traffic
 demo: bootstrap lab-up
@@ -16,7 +16,7 @@ demo: bootstrap lab-up
 	cd lab/inventory && ansible-playbook swanfleet.ipsec.verify
 
 ## test: set up, then lint, unit tests and the molecule scenarios
-test: bootstrap lint unit molecule
+test: bootstrap lint unit integration molecule
 
 bootstrap:
 	./scripts/bootstrap.sh
@@ -36,6 +36,10 @@ lint:
 unit:
 	$(LABCTL) inventory --sites $(SITES) >/dev/null
 	pytest -q tests/unit
+
+## integration: modules against real servers started by the tests (BIND9 on loopback)
+integration:
+	pytest -q tests/integration
 
 molecule:
 	$(LABCTL) inventory --sites $(SITES) >/dev/null
