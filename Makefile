@@ -41,9 +41,12 @@ unit:
 integration:
 	pytest -q tests/integration
 
+# Scenarios share one lab: molecule's own record of what it created is dropped
+# first, so that every scenario's create step runs labctl up (idempotent).
 molecule:
 	$(LABCTL) inventory --sites $(SITES) >/dev/null
-	molecule test --all
+	molecule reset --all >/dev/null
+	molecule test --all --destroy never
 
 clean: lab-down
 	rm -rf .build .lab

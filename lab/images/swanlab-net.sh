@@ -4,7 +4,6 @@
 #   link NAME ADDRESS/PREFIX   rename the interface holding ADDRESS to NAME
 #   route DEST via GATEWAY     replace a route (DEST may be "default")
 #   mtu NAME BYTES             set an interface's MTU
-#   nft FILE                   load an nftables ruleset (the lab's routers)
 # Docker names interfaces eth0, eth1, ... in attachment order, which changes
 # across restarts; addresses do not, so interfaces are found by address.
 set -eu
@@ -36,9 +35,6 @@ while read -r kind a b c; do
         ;;
     mtu)
         ip link set dev "$a" mtu "$b"
-        ;;
-    nft)
-        nft -f "$a"
         ;;
     ''|'#'*)
         ;;

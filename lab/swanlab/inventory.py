@@ -38,6 +38,8 @@ def write_inventory(topo: Topology, directory: Path, ssh_key: Path) -> Path:
         "ansible_user": "root",
         "ansible_ssh_private_key_file": str(ssh_key),
         "ansible_python_interpreter": "/usr/bin/python3",
+        # the demo and every molecule scenario share the lab's generated keys
+        "gateway_psk_store": str(ssh_key.parent.parent / "psk"),
     }
     groups: dict[str, dict] = {
         "gateways": {"hosts": {}},

@@ -11,6 +11,7 @@ Everything the lab creates carries the docker label ``swanfleet.lab=<lab name>``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import ipaddress
 import json
 import os
@@ -57,8 +58,12 @@ def docker(*args: str, check: bool = True, capture: bool = True) -> str:
 # Machine checks
 
 
-def host_ranges() -> list[tuple[str, ipaddress.IPv4Network]]:
-    """Ranges this machine already uses: its routes and its resolvers."""
+def host_ranges(lab: str) -> list[tuple[str, ipaddress.IPv4Network]]:
+    """Ranges this machine already uses: its routes and its resolvers.
+
+    Routes on bridges are left to the docker network check, which knows which
+    networks are this lab's own.
+    """
     taken: list[tuple[str, ipaddress.IPv4Network]] = []
     out = subprocess.run(
         ["ip", "-4", "-j", "route", "show", "table", "all"],
@@ -69,8 +74,8 @@ def host_ranges() -> list[tuple[str, ipaddress.IPv4Network]]:
     for route in json.loads(out or "[]"):
         dst = route.get("dst", "")
         dev = route.get("dev", "")
-        if dst in ("", "default") or dev.startswith(("br-", "docker")):
-            continue  # bridges are docker's own networks, ours included
+        if dst in ("", "default") or dev.startswith(("br-", "docker", f"{lab}-")):
+            continue
         if route.get("type") in ("local", "broadcast"):
             continue
         try:
@@ -112,10 +117,21 @@ def foreign_docker_networks(lab: str) -> list[tuple[str, ipaddress.IPv4Network]]
 # Images
 
 
+def image_context_digest() -> str:
+    """Digest of the node image's build files: a changed file means a rebuild."""
+    digest = hashlib.sha256()
+    for path in sorted(IMAGES.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def ensure_images(rebuild: bool = False) -> None:
     if rebuild or not docker("images", "-q", BASE_IMAGE).strip():
         build_base_image()
-    if rebuild or not docker("images", "-q", NODE_IMAGE).strip():
+    context = image_context_digest()
+    label = '{{ index .Config.Labels "swanfleet.lab.context" }}'
+    built = docker("image", "inspect", "-f", label, NODE_IMAGE, check=False).strip()
+    if rebuild or built != context:
         log(f"building {NODE_IMAGE}")
         subprocess.run(
             [
@@ -124,6 +140,8 @@ def ensure_images(rebuild: bool = False) -> None:
                 "-q",
                 "-t",
                 NODE_IMAGE,
+                "--label",
+                f"swanfleet.lab.context={context}",
                 "--build-arg",
                 f"BASE={BASE_IMAGE}",
                 "-f",
@@ -132,6 +150,8 @@ def ensure_images(rebuild: bool = False) -> None:
             ],
             check=True,
             stdout=subprocess.DEVNULL,
+            # the classic builder: docker.io ships no buildx plugin
+            env={**os.environ, "DOCKER_BUILDKIT": "0"},
         )
 
 
@@ -277,8 +297,6 @@ def net_plan(node: topo_mod.Node) -> str:
         lines.append(f"link {att.ifname} {att.address}")
     for dest, via in node.routes:
         lines.append(f"route {dest} via {via}")
-    if node.nft_ruleset:
-        lines.append("nft /etc/swanlab/router.nft")
     return "\n".join(lines) + "\n"
 
 
@@ -342,8 +360,6 @@ def ensure_container(lab: str, node: topo_mod.Node, pubkey: str) -> None:
         docker("start", name)
 
     files = {"/etc/swanlab/net.conf": net_plan(node)}
-    if node.nft_ruleset:
-        files["/etc/swanlab/router.nft"] = node.nft_ruleset
     files["/root/.ssh/authorized_keys"] = pubkey
     for path, content in files.items():
         subprocess.run(
@@ -427,7 +443,7 @@ def lab_containers(lab: str) -> list[str]:
 def cmd_up(args: argparse.Namespace) -> None:
     topo = topo_mod.build(args.sites)
     problems = topo_mod.check_overlaps(
-        topo, host_ranges() + foreign_docker_networks(args.lab)
+        topo, host_ranges(args.lab) + foreign_docker_networks(args.lab)
     )
     if problems:
         raise LabError(

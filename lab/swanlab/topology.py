@@ -12,6 +12,9 @@ cycles through three kinds, as in real fleets:
     with no port forward: it can only initiate.
 ``forwarded``
     The gateway sits behind a NAT router that forwards UDP 500 and 4500 to it.
+
+The routers' NAT and port forwards are not set here: the collection's netfilter
+role configures them from the inventory, as it would real routers.
 ``public``
     The gateway holds an address on the lab's internet.
 """
@@ -55,7 +58,6 @@ class Node:
     site: str
     attachments: list[Attachment] = field(default_factory=list)
     routes: list[tuple[str, str]] = field(default_factory=list)
-    nft_ruleset: str | None = None
 
     def address_on(self, network: str) -> ipaddress.IPv4Interface:
         for att in self.attachments:
@@ -178,9 +180,6 @@ def build(sites: int = 3, pattern: tuple[str, ...] = REACH_KINDS) -> Topology:
                 ("default", str(INTERNET.network_address + 1)),
                 (str(lan), str(gw_wan.ip)),
             ]
-            router.nft_ruleset = _router_ruleset(
-                forward_to=str(gw_wan.ip) if reach == "forwarded" else None
-            )
             gateway.attachments += [
                 mgmt(),
                 Attachment(wan_net, "wan0", gw_wan),
@@ -195,29 +194,6 @@ def build(sites: int = 3, pattern: tuple[str, ...] = REACH_KINDS) -> Topology:
         )
 
     return Topology(result, networks)
-
-
-def _router_ruleset(forward_to: str | None) -> str:
-    """nftables for a site's NAT router: masquerade outbound, optional IKE forward."""
-    dnat = ""
-    if forward_to:
-        dnat = (
-            "    chain prerouting {\n"
-            "        type nat hook prerouting priority dstnat; policy accept;\n"
-            f'        iifname "wan0" udp dport {{ 500, 4500 }} dnat to {forward_to}\n'
-            "    }\n"
-        )
-    return (
-        "table ip swanlab_router\n"
-        "delete table ip swanlab_router\n"
-        "table ip swanlab_router {\n"
-        f"{dnat}"
-        "    chain postrouting {\n"
-        "        type nat hook postrouting priority srcnat; policy accept;\n"
-        '        oifname "wan0" masquerade\n'
-        "    }\n"
-        "}\n"
-    )
 
 
 def check_overlaps(

@@ -1,16 +1,22 @@
 # Copyright (c) swanfleet.ipsec contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or
 # https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that turn tunnel status into the verification report."""
+"""Filters that turn tunnel status into the verification report.
+
+tunnel_rows pairs the planned tunnels of one gateway with its tunnel_status
+before and after the probes: one row per tunnel end with state, proposal, NAT,
+MTU, and the packets and bytes counted while the probes ran. tunnel_table and
+ping_table format rows for people. counters_delta subtracts two readings of
+netfilter_counters.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-DOCUMENTATION_TUNNEL_ROWS = """
-Pair the planned tunnels of one gateway with its tunnel_status before and after
-the probes: one row per tunnel end with state, proposal, NAT, MTU and counters.
-"""
+from ansible_collections.swanfleet.ipsec.plugins.module_utils._netfilter import (
+    counters_delta,
+)
 
 
 def _installed_child(sa: dict[str, Any]) -> dict[str, Any]:
@@ -18,6 +24,10 @@ def _installed_child(sa: dict[str, Any]) -> dict[str, Any]:
         if child.get("state") == "INSTALLED":
             return child
     return {}
+
+
+def _delta(now: dict[str, Any], before: dict[str, Any], key: str) -> int:
+    return int(now.get(key, 0)) - int(before.get(key, 0))
 
 
 def tunnel_rows(
@@ -53,8 +63,12 @@ def tunnel_rows(
                 "mtu": after.get("dataplane_mtu"),
                 "packets_in": max(d_in, 0),
                 "packets_out": max(d_out, 0),
-                "bytes_in": child.get("bytes_in", 0),
-                "bytes_out": child.get("bytes_out", 0),
+                "bytes_in": max(
+                    _delta(child, old if same_child else {}, "bytes_in"), 0
+                ),
+                "bytes_out": max(
+                    _delta(child, old if same_child else {}, "bytes_out"), 0
+                ),
                 "carried": d_in > 0 and d_out > 0,
             }
         )
@@ -114,4 +128,5 @@ class FilterModule:
             "tunnel_rows": tunnel_rows,
             "tunnel_table": tunnel_table,
             "ping_table": ping_table,
+            "counters_delta": counters_delta,
         }

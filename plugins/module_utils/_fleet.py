@@ -122,13 +122,20 @@ class FleetPlan:
         }
 
 
+def is_dns_name(value: str) -> bool:
+    """A DNS name, and not a mistyped IPv4 address such as 198.51.100.300."""
+    if not _FQDN.match(value):
+        return False
+    return not value.rstrip(".").rsplit(".", 1)[-1].isdigit()
+
+
 def identity_kind(identity: str) -> str:
     """Return ``ipv4``, ``ipv6`` or ``fqdn``; raise ValueError for anything else."""
     if netaddr.valid_ipv4(identity):
         return "ipv4"
     if netaddr.valid_ipv6(identity):
         return "ipv6"
-    if _FQDN.match(identity) and not identity.replace(".", "").isdigit():
+    if is_dns_name(identity):
         return "fqdn"
     raise ValueError(f"{identity!r} is neither an IP address nor a DNS name")
 
@@ -215,7 +222,7 @@ def parse_gateway(
     endpoint = hv.get("swanfleet_endpoint")
     if endpoint is not None:
         if not isinstance(endpoint, str) or not (
-            _is_address(endpoint) or _FQDN.match(endpoint)
+            _is_address(endpoint) or is_dns_name(endpoint)
         ):
             bad(
                 "swanfleet_endpoint",

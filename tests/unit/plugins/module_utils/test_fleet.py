@@ -84,6 +84,16 @@ def test_both_ends_agree_on_identities_and_selectors() -> None:
     assert c_side.local_subnets == ("10.3.0.0/24", "10.30.0.0/16")
 
 
+def test_dns_names_are_accepted_as_endpoints() -> None:
+    fleet = lab()
+    fleet["gw-c"]["swanfleet_endpoint"] = "vpn.example.net"
+    plan = plan_fleet(fleet)
+    assert plan.gateways["gw-c"].identity == "vpn.example.net"
+    a_side = next(t for t in plan.tunnels["gw-a"] if t.peer_host == "gw-c")
+    assert a_side.remote_addrs == "vpn.example.net"
+    assert a_side.remote_id == "@vpn.example.net"
+
+
 @pytest.mark.parametrize(
     ("identity", "written"),
     [
@@ -140,6 +150,16 @@ def test_tunnel_name_is_the_same_from_both_sides() -> None:
             "gw-c",
             {"swanfleet_endpoint": "not an address!"},
             "gw-c: swanfleet_endpoint: 'not an address!'",
+        ),
+        (
+            "gw-c",
+            {"swanfleet_endpoint": "198.51.100.300"},
+            "gw-c: swanfleet_endpoint: '198.51.100.300' is neither",
+        ),
+        (
+            "gw-c",
+            {"swanfleet_endpoint": "10.1"},
+            "gw-c: swanfleet_endpoint: '10.1' is neither",
         ),
         ("gw-a", {"swanfleet_identity": None}, "gw-a: swanfleet_identity: is not set"),
         (
