@@ -50,3 +50,8 @@ molecule:
 
 clean: lab-down
 	rm -rf .build .lab
+
+## bench-dns: publish 100 gateways with dns_keys and with community.general.nsupdate
+.PHONY: bench-dns
+bench-dns:
+	python benchmarks/dns_publish.py

@@ -13,6 +13,11 @@ from ansible_collections.swanfleet.ipsec.plugins.module_utils._dnskeys import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     DNSPYTHON_IMPORT_ERROR,
     DnsKeysError,
+    SettingsError,
+)
+from ansible_collections.swanfleet.ipsec.plugins.module_utils._dnssec import (
+    Validator,
+    parse_trust_anchor,
 )
 from ansible_collections.swanfleet.ipsec.plugins.module_utils._dnsupdate import (
     Server,
@@ -27,10 +32,14 @@ version_added: 0.1.0
 author: swanfleet.ipsec contributors
 short_description: Read a gateway's public keys from its IPSECKEY records
 description:
-  - Asks a DNS resolver for the IPSECKEY records (RFC 4025) of gateway names or
+  - Asks a DNS server for the IPSECKEY records (RFC 4025) of gateway names or
     addresses and returns each record with its public key in PEM form, ready for
     C(swanctl)'s C(pubkeys) directory.
-  - By default only answers that the resolver validated with DNSSEC are accepted.
+  - By default the answer is validated with DNSSEC on the controller, from
+    O(trust_anchor) down to the IPSECKEY records. The server may be a recursive
+    resolver or the zone's authoritative server; no flag it sets in its answers is
+    trusted, so it need not be a validating resolver nor be reached over a trusted
+    path.
   - The records are those the M(swanfleet.ipsec.dns_keys) module publishes; see the
     collection's C(docs/dns.md).
 requirements:
@@ -46,50 +55,94 @@ options:
     required: true
   server:
     description:
-      - The resolver to ask, as an address.
+      - The DNS server to ask, as an address; a resolver, or the authoritative server
+        of the zones.
       - By default the first name server of the controller's C(/etc/resolv.conf).
+      - The DS and DNSKEY records needed to validate are asked from this server too.
     type: str
   port:
     description:
-      - The resolver's port.
+      - The server's port.
     type: int
     default: 53
-  require_dnssec:
+  dnssec:
     description:
-      - Whether to accept only answers the resolver marked as validated (the AD flag).
-      - A key from an unvalidated answer may have been forged on the way. Set V(false)
-        only when asking the authoritative server over a trusted path, as in a lab.
-      - The AD flag is only as trustworthy as the path to the resolver; use a
-        validating resolver on the same host or network.
+      - Whether to validate the answers with DNSSEC on the controller, with
+        dnspython, before returning any key.
+      - With V(true), for each name the IPSECKEY records and their RRSIG records are
+        fetched, then the DNSKEY records (and RRSIGs) of the zone that signed them,
+        and, when O(trust_anchor) is for a zone above that one, the DS and DNSKEY
+        records of every zone between. Each step is checked; every record set must
+        carry an RRSIG that verifies with a key validated in the step above and is
+        within its validity period; a zone's keys must match its DS records in the
+        parent, or the trust anchor. An empty answer must come with signed NSEC or
+        NSEC3 records that prove there is nothing.
+      - Any step that fails makes the lookup fail, naming the name, the server and the
+        step (missing RRSIG, bad signature, signature expired, DS mismatch, key not
+        matching the trust anchor), and no key is returned.
+      - V(false) takes the answer as it comes, unchecked. A key from an unchecked
+        answer may have been forged on the way; use it only for a lab.
     type: bool
     default: true
+  trust_anchor:
+    description:
+      - The records trusted to start validation from, needed with O(dnssec=true);
+        DS or DNSKEY records in zone file form, or paths of files on the controller
+        that hold them.
+      - They may be for several zones. A name is validated from the closest zone at or
+        above it that has a trust anchor, so the forward and the reverse zones may each
+        have their own, or both be covered by the root's.
+      - The output of C(dnssec-dsfromkey) or of C(dig DNSKEY), the C(.key) file of a
+        zone's key signing key, and the root zone's C(/usr/share/dns/root.ds) (Debian's
+        C(dns-root-data)) all fit.
+      - A file's path is told from records by having no line break and naming an
+        existing file.
+      - A zone's key signing key changes when the zone's keys are rolled; a DS record
+        of the parent zone (or the root's) changes less often.
+    type: list
+    elements: str
   timeout:
     description:
       - Seconds to wait for each answer.
     type: int
     default: 10
 notes:
-  - Queries go over TCP.
-  - A name without IPSECKEY records gives no items, not an error.
-  - O(require_dnssec) relies on the resolver's word. strongSwan's own C(ipseckey)
-    plugin validates itself and also takes the key's validity period from the RRSIG.
+  - Queries go over TCP. With O(dnssec=true) they carry the DO and CD flags, so that a
+    validating resolver hands over the records and signatures as they are and the
+    controller decides.
+  - A name without IPSECKEY records gives no items, not an error; with O(dnssec=true)
+    only when the absence is proven by signed NSEC or NSEC3 records.
+  - IPSECKEY records made from a wildcard are refused with O(dnssec=true).
+  - strongSwan's own C(ipseckey) plugin validates by itself too and also takes the
+    key's validity period from the RRSIG.
 seealso:
   - module: swanfleet.ipsec.dns_keys
 """
 
 EXAMPLES = r"""
-- name: Trust the peers' keys as published in DNS (validated by the local resolver)
+- name: Trust the peers' keys as published in DNS, validated from the root down
   ansible.builtin.copy:
     dest: "/etc/swanctl/pubkeys/{{ item.name | trim('.') }}.pem"
     content: "{{ item.public_key }}"
     mode: "0644"
-  loop: "{{ query('swanfleet.ipsec.ipseckey', peer_names, server='127.0.0.1') }}"
+  loop: "{{ query('swanfleet.ipsec.ipseckey', peer_names, server='192.0.2.53',
+            trust_anchor='/usr/share/dns/root.ds') }}"
   when: item.public_key is not none
+
+- name: Validate from the DS records of the gateways' own zones, forward and reverse
+  ansible.builtin.debug:
+    msg: "{{ query('swanfleet.ipsec.ipseckey', 'gw1.vpn.example.com', '198.51.100.10',
+             server='192.0.2.53', trust_anchor=[vpn_zone_ds, '/etc/ansible/reverse.ds']) }}"
+  vars:
+    # dnssec-dsfromkey -2 Kvpn.example.com.+013+12345.key
+    vpn_zone_ds: >-
+      vpn.example.com. IN DS 12345 13 2
+      6A1D7E3F0F4A3F9C7B0B6A2E1D0C9B8A7F6E5D4C3B2A19080706050403020100
 
 - name: Read from the authoritative server of a lab, without DNSSEC
   ansible.builtin.debug:
     msg: "{{ lookup('swanfleet.ipsec.ipseckey', 'gw1.lab.example', server='192.0.2.53',
-             require_dnssec=false, wantlist=true) }}"
+             dnssec=false, wantlist=true) }}"
 """
 
 RETURN = r"""
@@ -103,7 +156,7 @@ _raw:
       type: str
       sample: gw1.vpn.example.com.
     ttl:
-      description: The record's TTL as the resolver gave it.
+      description: The record's TTL as the server gave it.
       type: int
     precedence:
       description: Lower is preferred.
@@ -145,6 +198,17 @@ class LookupModule(LookupBase):
 
         found: list[dict[str, Any]] = []
         try:
+            validator = None
+            if self.get_option("dnssec"):
+                anchor = self.get_option("trust_anchor")
+                if not anchor:
+                    raise SettingsError(
+                        "dnssec=true needs trust_anchor: the DS or DNSKEY records of "
+                        "the zone of the names, or of a zone above it, such as the "
+                        "root's /usr/share/dns/root.ds; or set dnssec=false to take "
+                        "answers unchecked"
+                    )
+                validator = Validator(parse_trust_anchor(anchor), fetch=None)
             address = resolve_server(
                 self.get_option("server") or system_resolver(), port
             )
@@ -154,7 +218,7 @@ class LookupModule(LookupBase):
                     lookup_ipseckeys(
                         server,
                         str(term),
-                        require_dnssec=self.get_option("require_dnssec"),
+                        validator=validator,
                     )
                 )
         except DnsKeysError as exc:

@@ -51,6 +51,10 @@ from ansible_collections.swanfleet.ipsec.plugins.module_utils._dnskeys import (
     wanted_rrsets,
     zone_of,
 )
+from ansible_collections.swanfleet.ipsec.plugins.module_utils._dnssec import (
+    DnssecError,
+    Validator,
+)
 
 try:
     import dns.exception
@@ -108,10 +112,6 @@ class UnexpectedAnswer(ServerError):
 
 class TrialApplied(UnexpectedAnswer):
     """The server applied a trial update instead of refusing it."""
-
-
-class NotValidated(ServerError):
-    """The resolver did not vouch for the answer with DNSSEC (no AD flag)."""
 
 
 class PartiallyApplied(DnsKeysError):
@@ -624,35 +624,53 @@ def system_resolver() -> str:
 
 
 def lookup_ipseckeys(
-    server: Server, target: str, *, require_dnssec: bool = True
+    server: Server, target: str, *, validator: Validator | None = None
 ) -> list[dict[str, Any]]:
     """The IPSECKEY records of a name, or of an address's reverse name.
 
-    The query asks a resolver for recursion and, with ``require_dnssec``, for
-    DNSSEC; an answer without the AD flag is then refused, since a key that
-    nobody validated may have been forged on the way.
+    The query asks the server for recursion. With a ``validator``, it also
+    asks for the DNSSEC records (DO) and for the answer as is (CD), and
+    this host validates the answer from the validator's trust anchor down,
+    fetching the DS and DNSKEY records it needs from the same server; no
+    flag the server sets is trusted. Without one, the answer is taken as
+    it comes.
     """
     try:
         name = dns.reversename.from_address(str(ipaddress.ip_address(target)))
     except ValueError:
         name = parse_zone(target, label="name")
     doing = f"looking up IPSECKEY at {name}"
-    query = dns.message.make_query(name, dns.rdatatype.IPSECKEY, want_dnssec=True)
-    query.flags |= dns.flags.AD
-    response = Client(server).exchange(query, doing=doing, zone=None)
+    client = Client(server)
+    dnssec = validator is not None
+    response = client.exchange(
+        _lookup_query(name, dns.rdatatype.IPSECKEY, dnssec=dnssec),
+        doing=doing,
+        zone=None,
+    )
+    _check_lookup_rcode(server, doing, response)
+    if validator is None:
+        rrsets = [r for r in response.answer if r.rdtype == dns.rdatatype.IPSECKEY]
+    else:
 
-    rcode = response.rcode()
-    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
-        raise UnexpectedAnswer(
-            f"{server} ({doing}): the server answered {dns.rcode.to_text(rcode)}"
-        )
-    if require_dnssec and not response.flags & dns.flags.AD:
-        raise NotValidated(
-            f"{server} ({doing}): the answer is not DNSSEC-validated (no AD flag). "
-            "Ask a validating resolver you reach over a trusted path, such as "
-            "unbound on 127.0.0.1, and sign the zone; or set require_dnssec=false "
-            "to trust an unvalidated answer"
-        )
+        def fetch(owner: dns.name.Name, rdtype: Any) -> Any:
+            reading = (
+                f"reading {dns.rdatatype.to_text(rdtype)} at {owner} to validate "
+                f"IPSECKEY at {name}"
+            )
+            answer = client.exchange(
+                _lookup_query(owner, rdtype, dnssec=True), doing=reading, zone=None
+            )
+            _check_lookup_rcode(server, reading, answer)
+            return answer
+
+        validator.fetch = fetch
+        try:
+            rrsets = validator.validate_answer(name, dns.rdatatype.IPSECKEY, response)
+        except DnssecError as exc:
+            raise type(exc)(
+                f"{server} (validating IPSECKEY at {name} with DNSSEC): "
+                f"{_sentence(exc)}. No key was returned"
+            ) from None
     found = [
         {
             "name": rrset.name.to_text(),
@@ -664,8 +682,23 @@ def lookup_ipseckeys(
             "key": base64.b64encode(record.key).decode("ascii"),
             "public_key": public_key_pem(record.algorithm, record.key),
         }
-        for rrset in response.answer
-        if rrset.rdtype == dns.rdatatype.IPSECKEY
+        for rrset in rrsets
         for record in rrset
     ]
     return sorted(found, key=lambda r: (r["precedence"], r["key"]))
+
+
+def _lookup_query(name: dns.name.Name, rdtype: Any, *, dnssec: bool) -> Any:
+    """A recursive query; for validation here, with DO and CD set."""
+    query = dns.message.make_query(name, rdtype, want_dnssec=dnssec)
+    if dnssec:
+        query.flags |= dns.flags.CD
+    return query
+
+
+def _check_lookup_rcode(server: Server, doing: str, response: Any) -> None:
+    rcode = response.rcode()
+    if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+        raise UnexpectedAnswer(
+            f"{server} ({doing}): the server answered {dns.rcode.to_text(rcode)}"
+        )

@@ -13,6 +13,15 @@ port of 127.0.0.1, with:
     writable by the test key through ``allow-update``
 ``113.0.203.in-addr.arpa.``
     writable only by another key, to see a refused reverse zone stop a run
+``swanfleet.example.``
+    the parent of the forward zone, signed inline, with a delegation to it;
+    writable by the test key, so that a test can add the forward zone's DS
+``2.0.192.in-addr.arpa.``
+    a reverse zone signed inline, writable by the test key
+``presigned.swanfleet.example.`` and ``expired.swanfleet.example.``
+    signed beforehand with ``dnssec-signzone`` and served as signed, without
+    inline signing; in the first one record was changed after signing, the
+    second one was signed with signatures that expired long ago
 
 ``start`` runs it, ``stop`` ends it; ``conftest`` does both once per
 session. Its statistics channel counts the UPDATE messages it received, so tests can
@@ -44,16 +53,26 @@ import dns.update
 NAMED = shutil.which("named") or "/usr/sbin/named"
 TSIG_KEYGEN = shutil.which("tsig-keygen") or "/usr/sbin/tsig-keygen"
 CHECKCONF = shutil.which("named-checkconf") or "/usr/bin/named-checkconf"
+KEYGEN = shutil.which("dnssec-keygen") or "/usr/bin/dnssec-keygen"
+SIGNZONE = shutil.which("dnssec-signzone") or "/usr/bin/dnssec-signzone"
+DSFROMKEY = shutil.which("dnssec-dsfromkey") or "/usr/bin/dnssec-dsfromkey"
 
 FORWARD = "lab.swanfleet.example."
 REVERSE4 = "100.51.198.in-addr.arpa."
 REVERSE6 = "8.b.d.0.1.0.0.2.ip6.arpa."
 FOREIGN_REVERSE = "113.0.203.in-addr.arpa."
+PARENT = "swanfleet.example."
+SIGNED_REVERSE4 = "2.0.192.in-addr.arpa."
+PRESIGNED = "presigned.swanfleet.example."
+EXPIRED = "expired.swanfleet.example."
 KEY_NAME = "swanfleet-test"
 OTHER_KEY_NAME = "someone-else"
 
 SOA = "@ 300 IN SOA ns1.lab.swanfleet.example. hostmaster.lab.swanfleet.example. "
 ZONE_TEXT = SOA + "1 3600 600 86400 300\n@ 300 IN NS ns1.lab.swanfleet.example.\n"
+# two Ed25519 keys for the pre-signed zones: one published intact, one altered
+INTACT_KEY = "10 0 4 . Jzgq3x8BoBsB0gwUVqaMu4ud2vJHsqoQ9JMJIC7aDu4="
+ALTERED_KEY = "10 0 4 . 7/X+ARyq1YpN/EaYiFwpXRdDYMaqegPyarZ2FQb1SQY="
 
 
 def free_port() -> int:
@@ -136,6 +155,31 @@ class Named:
         build(message)
         return self.send(message).rcode()
 
+    def key_files(self, zone: str) -> list[Path]:
+        """The public key files of a zone's key signing keys, as named or
+        dnssec-keygen wrote them (``K<zone>+<alg>+<tag>.key``)."""
+        found = []
+        for directory in (self.workdir / "keys", self.workdir / "presigned-keys"):
+            for path in sorted(directory.glob(f"K{zone}+*.key")):
+                if " IN DNSKEY 257 " in path.read_text():
+                    found.append(path)
+        return found
+
+    def ds(self, zone: str) -> str:
+        """The DS records of a zone's key signing keys, from dnssec-dsfromkey."""
+        lines = [
+            subprocess.run(
+                [DSFROMKEY, "-2", str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            for path in self.key_files(zone)
+        ]
+        if not lines:
+            raise RuntimeError(f"no key signing key of {zone} in {self.workdir}")
+        return "\n".join(lines) + "\n"
+
     def log_tail(self, lines: int = 40) -> str:
         log = self.workdir / "named.log"
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
@@ -182,22 +226,94 @@ zone "{FOREIGN_REVERSE}" {{
     file "{workdir}/foreign.zone";
     allow-update {{ key {OTHER_KEY_NAME}; }};
 }};
+zone "{PARENT}" {{
+    type primary;
+    file "{workdir}/parent.zone";
+    update-policy {{ grant {KEY_NAME} zonesub ANY; }};
+    dnssec-policy default;
+    inline-signing yes;
+    key-directory "{workdir}/keys";
+}};
+zone "{SIGNED_REVERSE4}" {{
+    type primary;
+    file "{workdir}/signed-reverse4.zone";
+    allow-update {{ key {KEY_NAME}; }};
+    dnssec-policy default;
+    inline-signing yes;
+    key-directory "{workdir}/keys";
+}};
+zone "{PRESIGNED}" {{
+    type primary;
+    file "{workdir}/presigned.zone.signed";
+}};
+zone "{EXPIRED}" {{
+    type primary;
+    file "{workdir}/expired.zone.signed";
+}};
 """
+
+
+def _presign(
+    workdir: Path, zone: str, body: str, *, validity: tuple[str, str] | None = None
+) -> Path:
+    """Sign a zone with dnssec-signzone and new keys; return the signed file."""
+    keys = workdir / "presigned-keys"
+    keys.mkdir(exist_ok=True)
+    for flags in (["-f", "KSK"], []):
+        subprocess.run(
+            [KEYGEN, "-q", "-K", str(keys), "-a", "ECDSAP256SHA256", *flags, zone],
+            check=True,
+            capture_output=True,
+        )
+    unsigned = workdir / f"{zone.split('.')[0]}.zone"
+    unsigned.write_text(ZONE_TEXT + body)
+    signed = unsigned.with_name(unsigned.name + ".signed")
+    # -P: no check after signing, which would refuse signatures already expired
+    times = ["-P", "-s", validity[0], "-e", validity[1]] if validity else []
+    subprocess.run(
+        [SIGNZONE, "-S", "-O", "full", "-K", str(keys), "-o", zone, "-f", str(signed)]
+        + times
+        + [str(unsigned)],
+        check=True,
+        capture_output=True,
+        cwd=workdir,
+    )
+    return signed
+
+
+def _alter_after_signing(signed: Path, owner: str, old: str, new: str) -> None:
+    """Change one record's data in a signed zone file, keeping its RRSIG."""
+    old_key, new_key = old.rsplit(" ", 1)[1], new.rsplit(" ", 1)[1]
+    text = signed.read_text()
+    lines = text.splitlines(keepends=True)
+    changed = 0
+    for index, line in enumerate(lines):
+        if line.startswith(owner) and "IPSECKEY" in line and old_key in line:
+            lines[index] = line.replace(old_key, new_key)
+            changed += 1
+    if changed != 1:
+        raise RuntimeError(f"expected one IPSECKEY line at {owner} in {signed}")
+    signed.write_text("".join(lines))
 
 
 def _wait_until_serving(named: Named, deadline: float) -> None:
     """Every zone answers, and the forward zone is signed."""
-    zones = (FORWARD, REVERSE4, REVERSE6, FOREIGN_REVERSE)
+    zones = (FORWARD, REVERSE4, REVERSE6, FOREIGN_REVERSE, PRESIGNED, EXPIRED)
+    inline = (FORWARD, PARENT, SIGNED_REVERSE4)
     while True:
         if named.process.poll() is not None:
             raise RuntimeError(f"named exited:\n{named.log_tail()}")
         try:
             ready = all(named.rdatas(zone, "SOA") for zone in zones)
-            signed = any(
-                rrset.rdtype == dns.rdatatype.RRSIG
-                for rrset in named.query(FORWARD, "SOA", dnssec=True).answer
+            signed = all(
+                any(
+                    rrset.rdtype == dns.rdatatype.RRSIG
+                    for rrset in named.query(zone, "SOA", dnssec=True).answer
+                )
+                and named.rdatas(zone, "DNSKEY")
+                for zone in inline
             )
-            if ready and signed and named.rdatas(FORWARD, "DNSKEY"):
+            if ready and signed:
                 return
         except (OSError, EOFError, dns.exception.DNSException):
             pass
@@ -212,8 +328,27 @@ def start(workdir: Path) -> Named:
     secret = _tsig_secret(KEY_NAME, workdir / "test.key")
     other = _tsig_secret(OTHER_KEY_NAME, workdir / "other.key")
     (workdir / "forward.zone").write_text(ZONE_TEXT + "ns1 300 IN A 127.0.0.1\n")
-    for name in ("reverse4", "reverse6", "foreign"):
+    for name in ("reverse4", "reverse6", "foreign", "signed-reverse4"):
         (workdir / f"{name}.zone").write_text(ZONE_TEXT)
+    (workdir / "parent.zone").write_text(
+        ZONE_TEXT
+        + "ns1 300 IN A 127.0.0.1\n"
+        + "lab 300 IN NS ns1.lab\nns1.lab 300 IN A 127.0.0.1\n"
+        + "presigned 300 IN NS ns1.lab\nexpired 300 IN NS ns1.lab\n"
+    )
+    presigned = _presign(
+        workdir,
+        PRESIGNED,
+        f"gw-intact 300 IN IPSECKEY {INTACT_KEY}\n"
+        f"gw-altered 300 IN IPSECKEY {INTACT_KEY}\n",
+    )
+    _alter_after_signing(presigned, f"gw-altered.{PRESIGNED}", INTACT_KEY, ALTERED_KEY)
+    _presign(
+        workdir,
+        EXPIRED,
+        f"gw-old 300 IN IPSECKEY {INTACT_KEY}\n",
+        validity=("20200101000000", "20200201000000"),
+    )
     port, stats_port = free_port(), free_port()
     while stats_port == port:
         stats_port = free_port()

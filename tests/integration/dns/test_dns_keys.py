@@ -650,7 +650,7 @@ def test_lookup_reads_the_published_keys_back(
     )
     lookup = (
         "{{ query('swanfleet.ipsec.ipseckey', names, server=dns_server, "
-        "port=dns_port, require_dnssec=false) | to_json }}"
+        "port=dns_port, dnssec=false) | to_json }}"
     )
 
     done = _ansible_copy(
@@ -669,11 +669,16 @@ def test_lookup_reads_the_published_keys_back(
     assert {r["precedence"] for r in records} == {20}
 
 
-def test_lookup_refuses_unvalidated_answers(
-    named: Named, ed_key: Any, tmp_path: Path
-) -> None:
+def test_lookup_validates_by_default(named: Named, ed_key: Any, tmp_path: Path) -> None:
+    """Without a trust anchor nothing is returned; an unsigned zone fails."""
     name = fqdn("gw-lookup-strict")
-    run(named, name=name, addresses=[], public_key=[pem(ed_key)])
+    run(
+        named,
+        name=name,
+        addresses=["198.51.100.24"],
+        public_key=[pem(ed_key)],
+        ipseckey_at="both",
+    )
     lookup = (
         "{{ query('swanfleet.ipsec.ipseckey', names, server=dns_server, "
         "port=dns_port) | to_json }}"
@@ -682,5 +687,24 @@ def test_lookup_refuses_unvalidated_answers(
     done = _ansible_copy(tmp_path, named, lookup, names=[name])
 
     assert done.returncode != 0
-    assert "not DNSSEC-validated (no AD flag)" in done.stdout + done.stderr
+    assert "dnssec=true needs trust_anchor" in done.stdout + done.stderr
+    assert not (tmp_path / "out.json").exists()
+
+    # the reverse zone is not signed: any anchor above it finds no RRSIG
+    anchor = tmp_path / "anchor.ds"
+    anchor.write_text(named.ds(FORWARD).replace(FORWARD, REVERSE4))
+    lookup = (
+        "{{ query('swanfleet.ipsec.ipseckey', names, server=dns_server, "
+        f"port=dns_port, trust_anchor='{anchor}') | to_json }}}}"
+    )
+
+    done = _ansible_copy(tmp_path, named, lookup, names=["198.51.100.24"])
+
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert (
+        f"server 127.0.0.1 port {named.port} (validating IPSECKEY at "
+        "24.100.51.198.in-addr.arpa. with DNSSEC): IPSECKEY records at "
+        "24.100.51.198.in-addr.arpa.: no RRSIG (missing RRSIG)"
+    ) in " ".join(output.split())
     assert not (tmp_path / "out.json").exists()
