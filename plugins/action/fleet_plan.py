@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ansible.errors import AnsibleActionFail
@@ -21,7 +22,29 @@ MODEL_VARIABLES = (
     "swanfleet_reach",
     "swanfleet_endpoint",
     "swanfleet_identity",
+    "swanfleet_uplink_addresses",
+    "swanfleet_path_mtu",
+    "swanfleet_topology",
+    "swanfleet_hubs",
+    "swanfleet_hub_transit",
+    "swanfleet_pairs",
+    "swanfleet_ike_proposals",
+    "swanfleet_esp_proposals",
+    "swanfleet_ike_rekey_time",
+    "swanfleet_child_rekey_time",
+    "swanfleet_dpd_delay",
+    "swanfleet_dpd_action",
+    "swanfleet_start_action",
+    "swanfleet_tunnel_settings",
+    "swanfleet_allow_weak_proposals",
+    # role settings the model checks with the rest
+    "gateway_ike_proposals",
+    "gateway_esp_proposals",
+    "gateway_psk_length",
 )
+
+# read only to measure each key's length: the model never sees a key
+SECRET_VARIABLES = ("gateway_psks",)
 
 
 class ActionModule(ActionBase):
@@ -53,6 +76,9 @@ class ActionModule(ActionBase):
                 for name in MODEL_VARIABLES
                 if name in hv
             }
+            for name in SECRET_VARIABLES:
+                if name in hv:
+                    settings[host][name] = _sizes(self._templar.template(hv[name]))
 
         try:
             plan = plan_fleet(settings)
@@ -70,5 +96,17 @@ class ActionModule(ActionBase):
             tunnels=sorted(
                 {t["name"] for gw in gateways.values() for t in gw["tunnels"]}
             ),
+            relays=[r.as_dict() for r in plan.relays],
+            reaches=plan.reaches,
         )
         return result
+
+
+def _sizes(value: Any) -> Any:
+    """Each pre-shared key replaced by its length in bytes."""
+    if not isinstance(value, Mapping):
+        return value if value is None else "not a mapping"
+    return {
+        str(name): len(str(key).encode("utf-8")) if key is not None else 0
+        for name, key in value.items()
+    }

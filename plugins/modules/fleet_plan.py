@@ -16,10 +16,22 @@ description:
     controller, before any host is touched.
   - Every problem found is reported at once, each naming the host, the variable
     and the fix.
-  - Returns, per gateway, the tunnels of a full mesh, which side initiates each
-    one, and the identities and traffic selectors both sides must agree on.
+  - Also reads the topology (C(swanfleet_topology), C(swanfleet_hubs),
+    C(swanfleet_hub_transit), C(swanfleet_pairs)), the tunnel settings
+    (C(swanfleet_ike_proposals), C(swanfleet_esp_proposals),
+    C(swanfleet_ike_rekey_time), C(swanfleet_child_rekey_time),
+    C(swanfleet_dpd_delay), C(swanfleet_dpd_action), C(swanfleet_start_action),
+    C(swanfleet_tunnel_settings)), C(swanfleet_path_mtu),
+    C(swanfleet_uplink_addresses) and C(swanfleet_allow_weak_proposals); and, to
+    check them with the rest, C(gateway_ike_proposals), C(gateway_esp_proposals),
+    C(gateway_psk_length) and the lengths (never the values) of C(gateway_psks).
+  - Returns, per gateway, the tunnels of the fleet's topology (full mesh by
+    default, hub and spoke, or explicit pairs), which side initiates each one,
+    the identities and traffic selectors (per address family) both sides must
+    agree on, and each end's settings.
   - A gateway that nothing can reach (C(swanfleet_reach=none)) always initiates;
-    two such gateways cannot be joined directly and are reported.
+    two such gateways cannot be joined directly, so they are relayed through a hub
+    named in C(swanfleet_hubs), or reported when there is none.
 author:
   - swanfleet.ipsec contributors
 options:
@@ -61,9 +73,16 @@ gateways:
     gw-a:
       site: site-a
       subnets: [10.1.0.0/24]
+      families: [ipv4]
+      tunnel_families: [ipv4]
       reach: none
       endpoint: null
       identity: gw-a.example.net
+      topology: mesh
+      hubs: []
+      is_hub: false
+      path_mtu: null
+      reaches: [site-c]
       tunnels:
         - name: site-a--site-c
           peer_host: gw-c
@@ -72,13 +91,38 @@ gateways:
           remote_subnets: [10.3.0.0/24]
           local_id: "@gw-a.example.net"
           remote_id: 198.51.100.12
+          selectors:
+            ipv4: {local: [10.1.0.0/24], remote: [10.3.0.0/24]}
           remote_addrs: 198.51.100.12
           initiator: true
+          ike_proposals: null
+          esp_proposals: [aes128gcm16-x25519]
+          ike_rekey_time: null
+          child_rekey_time: 1h
+          dpd_delay: null
+          dpd_action: restart
+          start_action: start
+          close_action: start
+          transit_sites: []
 tunnels:
   description: Names of all tunnels in the fleet, sorted.
   returned: success
   type: list
   elements: str
+relays:
+  description:
+    - Pairs of sites that reach each other through a hub rather than a tunnel of
+      their own.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - {sites: [site-a, site-b], hosts: [gw-a, gw-b], hub_site: site-c, hub_host: gw-c}
+reaches:
+  description: Per site, the sites whose LANs it reaches, directly or through a hub.
+  returned: success
+  type: dict
+  sample: {site-a: [site-b, site-c]}
 problems:
   description: On failure, one line per problem found.
   returned: failure
