@@ -41,6 +41,11 @@ MODEL_VARIABLES = (
     "gateway_ike_proposals",
     "gateway_esp_proposals",
     "gateway_psk_length",
+    "gateway_auth",
+    "gateway_dns_server",
+    "gateway_dns_tsig_key_name",
+    "gateway_dns_trust_anchor",
+    "gateway_dns_domain",
 )
 
 # read only to measure each key's length: the model never sees a key

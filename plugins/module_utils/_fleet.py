@@ -49,6 +49,7 @@ TOPOLOGIES = ("mesh", "hub_and_spoke", "pairs")
 DPD_ACTIONS = ("restart", "trap", "clear")
 START_ACTIONS = ("start", "trap", "none")
 FAMILIES = ("ipv4", "ipv6")
+AUTH_METHODS = ("psk", "pubkey")
 
 # what a tunnel's settings are called per tunnel (swanfleet_tunnel_settings) and
 # per site (the same name with the swanfleet_ prefix)
@@ -239,6 +240,7 @@ class FleetPlan:
                 "reach": gw.reach,
                 "endpoint": gw.endpoint,
                 "identity": gw.identity,
+                "identity_kind": identity_kind(gw.identity),
                 "topology": gw.topology,
                 "hubs": list(gw.hubs),
                 "is_hub": gw.site in hubs,
@@ -851,6 +853,93 @@ def _psk_problems(
     return problems
 
 
+def _auth_problems(
+    gateways: list[Gateway],
+    hostvars: Mapping[str, Mapping[str, Any]],
+    links: Iterable[tuple[Gateway, Gateway]],
+) -> list[Problem]:
+    """Both ends of a tunnel authenticate alike; public keys in DNS need a server,
+    a TSIG key name, a trust anchor and a DNS name for every such gateway."""
+    problems: list[Problem] = []
+    method: dict[str, str] = {}
+    for gw in gateways:
+        hv = hostvars[gw.host]
+        value = hv.get("gateway_auth", "psk")
+        if value not in AUTH_METHODS:
+            problems.append(
+                Problem(
+                    gw.host,
+                    "gateway_auth",
+                    f"is {value!r}",
+                    "use psk (pre-shared keys) or pubkey (raw public keys from DNS)",
+                )
+            )
+            continue
+        method[gw.host] = value
+        if value != "pubkey":
+            continue
+        for variable, what in (
+            (
+                "gateway_dns_server",
+                "the zones' primary server, which takes the updates",
+            ),
+            ("gateway_dns_tsig_key_name", "the name of the TSIG key the updates use"),
+            (
+                "gateway_dns_trust_anchor",
+                "the DS or DNSKEY records (or files) the peers' keys are validated from",
+            ),
+        ):
+            if not hv.get(variable):
+                problems.append(
+                    Problem(
+                        gw.host,
+                        variable,
+                        "is not set, and gateway_auth is pubkey",
+                        f"set it to {what}",
+                    )
+                )
+        kind = identity_kind(gw.identity)
+        domain = str(hv.get("gateway_dns_domain") or "")
+        if kind != "fqdn" and not is_dns_name(domain):
+            problems.append(
+                Problem(
+                    gw.host,
+                    "gateway_dns_domain",
+                    f"is {domain!r}, and the identity {gw.identity} is an address, so "
+                    "the gateway has no name to publish its key under",
+                    "set gateway_dns_domain to the forward zone (the gateway is "
+                    "published as <inventory_hostname>.<domain>), or give the gateway "
+                    "an FQDN swanfleet_identity",
+                )
+            )
+        name = gw.identity if kind == "fqdn" else f"{gw.host}.{domain}"
+        endpoint = gw.endpoint or ""
+        if is_dns_name(endpoint) and endpoint.rstrip(".").lower() == name.lower():
+            problems.append(
+                Problem(
+                    gw.host,
+                    "swanfleet_endpoint",
+                    f"is the name {endpoint} the gateway's key is published under, whose "
+                    "address records the role then owns",
+                    "give the endpoint as an address, or publish the key under "
+                    "another name (swanfleet_identity)",
+                )
+            )
+    for a, b in links:
+        if a.host in method and b.host in method and method[a.host] != method[b.host]:
+            problems.append(
+                Problem(
+                    a.host,
+                    "gateway_auth",
+                    f"is {method[a.host]} but its peer {b.host} (site {b.site}) uses "
+                    f"{method[b.host]}",
+                    "give both ends of every tunnel the same gateway_auth, for example "
+                    "in the gateways' group_vars",
+                )
+            )
+    return problems
+
+
 def _psk_size(value: Any) -> int | None:
     """Bytes in a key; the action plugin may pass the size instead of the key."""
     if isinstance(value, bool):
@@ -1020,6 +1109,7 @@ def plan_fleet(hostvars: Mapping[str, Mapping[str, Any]]) -> FleetPlan:
 
     problems.extend(_unknown_tunnel_settings(gateways, tunnel_names))
     problems.extend(_psk_problems(gateways, hostvars, tunnel_names))
+    problems.extend(_auth_problems(gateways, hostvars, links.values()))
     if problems:
         raise FleetError(problems)
     for tunnels in plan.tunnels.values():
