@@ -4,9 +4,11 @@
 """tunnel_mtus: the exact MTU and MSS of every tunnel of one gateway.
 
 A tunnel's packets cross both sites' paths, so the smaller path MTU of the two
-gateways counts. ESP is in UDP when the data plane is strongSwan's userspace ESP
-(always), or when either gateway is behind NAT (NAT-T); the worst of the tunnel's
-ESP proposals decides. The arithmetic is swanfleet.ipsec.tunnel_mtu's.
+gateways counts: this gateway's own (its ``swanfleet_path_mtu``, or its uplink's
+MTU), and the peer's ``swanfleet_path_mtu`` from the fleet plan (1500 when the
+peer sets none). ESP is in UDP when the data plane is strongSwan's userspace ESP
+(always), or when either gateway is behind NAT (NAT-T); the worst of the
+tunnel's ESP proposals decides. The arithmetic is swanfleet.ipsec.tunnel_mtu's.
 """
 
 from __future__ import annotations
@@ -20,23 +22,25 @@ from ansible_collections.swanfleet.ipsec.plugins.module_utils._mtu import (
     tunnel_mtu,
 )
 
+DEFAULT_PATH_MTU = 1500
+
 
 def tunnel_mtus(
     plan: dict[str, Any],
     host: str,
-    path_mtus: dict[str, Any],
     default_esp_proposals: list[str],
     dataplane: str = "libipsec",
+    own_path_mtu: Any = None,
 ) -> dict[str, dict[str, Any]]:
-    """``{tunnel name: {mtu, overhead, mss_ipv4, mss_ipv6, path_mtu, udp_encap}}``."""
+    """``{tunnel: {mtu, overhead, mss_ipv4, mss_ipv6, path_mtu, udp_encap, ...}}``."""
+    if host not in plan:
+        raise AnsibleFilterError(f"{host} is not a gateway of the fleet plan")
     me = plan[host]
+    mine = int(own_path_mtu or me.get("path_mtu") or DEFAULT_PATH_MTU)
     result: dict[str, dict[str, Any]] = {}
     for tunnel in me["tunnels"]:
         peer = plan.get(tunnel["peer_host"], {})
-        path = min(
-            int(path_mtus.get(host) or 1500),
-            int(path_mtus.get(tunnel["peer_host"]) or 1500),
-        )
+        path = min(mine, int(peer.get("path_mtu") or DEFAULT_PATH_MTU))
         encap = (
             dataplane == "libipsec"
             or me.get("reach") != "public"
@@ -56,6 +60,29 @@ def tunnel_mtus(
     return result
 
 
+def tightest_tunnel(
+    sized: dict[str, dict[str, Any]],
+    own_path_mtu: Any,
+    default_esp_proposals: list[str],
+) -> dict[str, Any]:
+    """The tunnel with the smallest MTU; for no tunnel, the own path in UDP."""
+    if sized:
+        name = min(sized, key=lambda n: (sized[n]["mtu"], n))
+        return {"tunnel": name, **sized[name]}
+    path = int(own_path_mtu or DEFAULT_PATH_MTU)
+    try:
+        alone = tunnel_mtu(path, default_esp_proposals, udp_encap=True)
+    except MtuError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+    return {
+        "tunnel": None,
+        **alone.as_dict(),
+        "path_mtu": path,
+        "udp_encap": True,
+        "esp_proposals": list(default_esp_proposals),
+    }
+
+
 class FilterModule:
     def filters(self) -> dict[str, Any]:
-        return {"tunnel_mtus": tunnel_mtus}
+        return {"tunnel_mtus": tunnel_mtus, "tightest_tunnel": tightest_tunnel}
