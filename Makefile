@@ -8,15 +8,15 @@ export ANSIBLE_FORCE_COLOR ?= 0
 SITES ?= 3
 LABCTL := python -m swanlab.labctl
 
-.PHONY: demo test bootstrap lab-up lab-down lint unit integration molecule clean
+.PHONY: demo test bootstrap lab-up lab-down lint unit integration molecule lab-tests clean
 
 ## demo: set up, bring the lab up, run site.yml, show every tunnel passing traffic
 demo: bootstrap lab-up
 	cd lab/inventory && ansible-playbook site.yml
 	cd lab/inventory && ansible-playbook swanfleet.ipsec.verify
 
-## test: set up, then lint, unit tests and the molecule scenarios
-test: bootstrap lint unit integration molecule
+## test: set up, then lint, unit tests, the molecule scenarios and the tests on the lab
+test: bootstrap lint unit integration molecule lab-tests
 
 bootstrap:
 	./scripts/bootstrap.sh
@@ -48,10 +48,30 @@ molecule:
 	molecule reset --all >/dev/null
 	molecule test --all --destroy never
 
+## lab-tests: measurements on the converged lab's real tunnels (tunnel MTU, safe runs)
+lab-tests:
+	pytest -q tests/lab
+
 clean: lab-down
 	rm -rf .build .lab
+
+## bench-mtu: computed tunnel MTU against what the lab's tunnel carries, and against MTU 1400
+.PHONY: bench-mtu
+bench-mtu:
+	python benchmarks/tunnel_mtu.py
 
 ## bench-dns: publish 100 gateways with dns_keys and with community.general.nsupdate
 .PHONY: bench-dns
 bench-dns:
 	python benchmarks/dns_publish.py
+
+## bench-fleet: site.yml first run and rerun on fresh full-mesh labs of 3, 6 and 12 sites
+## (takes the lab: run it as 'flock /tmp/swanfleet-lab.lock make bench-fleet')
+.PHONY: bench-fleet
+bench-fleet:
+	python benchmarks/fleet_scale.py
+
+## bench-faults: recovery time and packets lost after each fault, on the converged lab
+.PHONY: bench-faults
+bench-faults:
+	python benchmarks/faults.py

@@ -378,8 +378,19 @@ def ensure_container(lab: str, node: topo_mod.Node, pubkey: str) -> None:
         )
 
 
-def wait_ready(lab: str, nodes: list[topo_mod.Node], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
+def boot_timeout(nodes: int) -> float:
+    """How long to wait for systemd in ``nodes`` containers booting at once.
+
+    They share the machine's cores, so the wait grows with the lab: two minutes
+    for a small lab, ten seconds a node for a large one.
+    """
+    return max(120.0, 10.0 * nodes)
+
+
+def wait_ready(
+    lab: str, nodes: list[topo_mod.Node], timeout: float | None = None
+) -> None:
+    deadline = time.monotonic() + (timeout or boot_timeout(len(nodes)))
     pending = {container_name(lab, n) for n in nodes}
     while pending and time.monotonic() < deadline:
         for name in sorted(pending):
@@ -482,7 +493,36 @@ def remove_unused_networks(lab: str, keep: set[str]) -> None:
         name = json.loads(docker("network", "inspect", nid))[0]["Name"]
         if name not in keep:
             log(f"removing network {name}")
-            docker("network", "rm", nid)
+            remove_network(nid, name)
+
+
+def remove_network(nid: str, name: str, attempts: int = 20) -> None:
+    """Remove a network whose containers were just removed.
+
+    Docker can answer 'has active endpoints' for a moment after 'docker rm -f'
+    of many containers returns, until it has released their endpoints; so try
+    again for a few seconds, then take off what is still attached and say so.
+    """
+    for attempt in range(attempts):
+        proc = subprocess.run(
+            ["docker", "network", "rm", nid],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode == 0:
+            return
+        if "active endpoints" not in proc.stderr:
+            raise LabError(f"docker network rm {name} failed: {proc.stderr.strip()}")
+        if attempt == attempts // 2:
+            info = json.loads(docker("network", "inspect", nid))[0]
+            for endpoint in (info.get("Containers") or {}).values():
+                log(f"network {name}: disconnecting leftover {endpoint['Name']}")
+                docker(
+                    "network", "disconnect", "-f", nid, endpoint["Name"], check=False
+                )
+        time.sleep(0.5)
+    raise LabError(f"network {name} still has endpoints: remove them and retry")
 
 
 def cmd_down(args: argparse.Namespace) -> None:

@@ -5,7 +5,8 @@ scenarios, the benchmarks) derives what it needs from :func:`build`, so the demo
 and the tests always run on the same lab.
 
 Each site has a LAN with one client and a gateway. How the gateway is reached
-cycles through three kinds, as in real fleets:
+is one of three kinds, as in real fleets (the first three sites have one each,
+see :func:`reach_for` for the rest):
 
 ``none``
     The gateway has only a private address behind a masquerading NAT router
@@ -111,20 +112,32 @@ def site_name(index: int) -> str:
     return f"site-{letters[index // 26 - 1]}{letters[index % 26]}"
 
 
-def reach_for(index: int, pattern: tuple[str, ...] = REACH_KINDS) -> str:
-    return pattern[index % len(pattern)]
+def reach_for(index: int, pattern: tuple[str, ...] | None = None) -> str:
+    """How site ``index`` is reached: cycling through ``pattern`` if given.
+
+    By default only the first site initiates only; the others alternate between
+    a port forward and a public address. A full mesh can join at most one gateway
+    that peers cannot reach (two such gateways need a hub between them), so this
+    keeps every lab size a full mesh while the first three sites still show the
+    three kinds.
+    """
+    if pattern is not None:
+        return pattern[index % len(pattern)]
+    if index == 0:
+        return "none"
+    return ("forwarded", "public")[(index - 1) % 2]
 
 
 def _host(net: ipaddress.IPv4Network, offset: int) -> ipaddress.IPv4Interface:
     return ipaddress.IPv4Interface(f"{net.network_address + offset}/{net.prefixlen}")
 
 
-def build(sites: int = 3, pattern: tuple[str, ...] = REACH_KINDS) -> Topology:
-    """Return the lab for ``sites`` sites, reachability cycling through ``pattern``."""
+def build(sites: int = 3, pattern: tuple[str, ...] | None = None) -> Topology:
+    """Return the lab for ``sites`` sites (reach: see :func:`reach_for`)."""
     if not 1 <= sites <= MAX_SITES:
         raise TopologyError(f"the lab holds 1 to {MAX_SITES} sites, not {sites}")
-    unknown = set(pattern) - set(REACH_KINDS)
-    if unknown or not pattern:
+    unknown = set(pattern or REACH_KINDS) - set(REACH_KINDS)
+    if unknown or pattern == ():
         raise TopologyError(
             f"reach pattern {pattern!r}: use only {', '.join(REACH_KINDS)}"
         )
