@@ -119,9 +119,33 @@ def device_mtu(node: str, ifname: str) -> int:
 
 
 def flush_pmtu_caches() -> None:
-    """Forget learnt path MTUs, so that each probe meets the configured ones."""
+    """Forget learnt path MTUs, so that each probe meets the configured ones.
+
+    A container sees /proc/sys read-only, so ``ip route flush cache`` inside it
+    does nothing; the flush is written from the host, in the node's network
+    namespace (sysctls under net/ belong to the namespace of who opens them).
+    """
     for node in (SOURCE, *PATH_NODES):
-        sh(node, "ip route flush cache")
+        pid = subprocess.run(
+            ["docker", "inspect", "-f", "{{.State.Pid}}", container(node)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        subprocess.run(
+            [
+                "nsenter",
+                "-t",
+                pid,
+                "-n",
+                "sh",
+                "-c",
+                "echo 1 > /proc/sys/net/ipv4/route/flush",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
 
 
 # Changing the lab
