@@ -2,6 +2,7 @@
 # Prepare this machine for the lab and the tests; safe to run again.
 #   - Debian packages: docker.io, debootstrap, ssh client, BIND9 (DNS tests)
 #   - dockerd started in the background when it is not answering
+#   - fs.inotify.max_user_instances raised host-wide for labs of many nodes
 #   - .venv with the Python packages of requirements.txt
 #   - .build/collections: this checkout exposed as the swanfleet.ipsec collection
 set -euo pipefail
@@ -42,6 +43,18 @@ if ! docker info >/dev/null 2>&1; then
         say "dockerd did not answer within 60 s; its log: /var/log/swanfleet-dockerd.log"
         tail -n 20 /var/log/swanfleet-dockerd.log >&2 || true
         exit 1
+    fi
+fi
+
+# Every lab node runs systemd, which takes inotify instances of the host's root
+# user; Linux's default of 128 runs out at about 30 nodes (a lab of 12 sites), and
+# the nodes beyond then fail to boot. This is a host-wide setting: say so.
+want_inotify=1024
+if [[ $(sysctl -n fs.inotify.max_user_instances 2>/dev/null || echo 0) -lt $want_inotify ]]; then
+    if sysctl -q -w fs.inotify.max_user_instances=$want_inotify 2>/dev/null; then
+        say "raised fs.inotify.max_user_instances to $want_inotify on this host (systemd in every lab node)"
+    else
+        say "could not raise fs.inotify.max_user_instances; labs beyond about 10 sites may not boot"
     fi
 fi
 
