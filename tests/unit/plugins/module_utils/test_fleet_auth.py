@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fleets import three_sites
 
 from ansible_collections.swanfleet.ipsec.plugins.module_utils._fleet import (
     FleetError,
@@ -25,33 +26,6 @@ DNS = {
 }
 
 
-def fleet(**common: Any) -> dict[str, dict[str, Any]]:
-    """Three sites as in the lab; gw-c is known by its address."""
-    return {
-        "gw-a": {
-            "swanfleet_site": "site-a",
-            "swanfleet_site_subnets": ["10.1.0.0/24"],
-            "swanfleet_reach": "none",
-            "swanfleet_identity": "gw-a.example.net",
-            **common,
-        },
-        "gw-b": {
-            "swanfleet_site": "site-b",
-            "swanfleet_site_subnets": ["10.2.0.0/24"],
-            "swanfleet_reach": "forwarded",
-            "swanfleet_endpoint": "198.51.100.11",
-            "swanfleet_identity": "gw-b.example.net",
-            **common,
-        },
-        "gw-c": {
-            "swanfleet_site": "site-c",
-            "swanfleet_site_subnets": ["10.3.0.0/24"],
-            "swanfleet_endpoint": "198.51.100.12",
-            **common,
-        },
-    }
-
-
 def problems(hostvars: dict[str, dict[str, Any]]) -> list[Problem]:
     with pytest.raises(FleetError) as info:
         plan_fleet(hostvars)
@@ -59,18 +33,18 @@ def problems(hostvars: dict[str, dict[str, Any]]) -> list[Problem]:
 
 
 def test_pre_shared_keys_are_the_default() -> None:
-    plan = plan_fleet(fleet())
+    plan = plan_fleet(three_sites())
     assert plan.as_dict()["gw-c"]["identity_kind"] == "ipv4"
     assert plan.as_dict()["gw-a"]["identity_kind"] == "fqdn"
 
 
 def test_a_fleet_of_public_keys_with_every_setting_plans() -> None:
-    plan = plan_fleet(fleet(**DNS))
+    plan = plan_fleet(three_sites(**DNS))
     assert len(plan.as_dict()["gw-a"]["tunnels"]) == 2
 
 
 def test_an_unknown_method_names_the_choices() -> None:
-    found = problems(fleet(gateway_auth="certs"))
+    found = problems(three_sites(gateway_auth="certs"))
     assert {p.host for p in found} == {"gw-a", "gw-b", "gw-c"}
     assert all(p.variable == "gateway_auth" for p in found)
     assert "psk" in found[0].fix and "pubkey" in found[0].fix
@@ -82,7 +56,7 @@ def test_an_unknown_method_names_the_choices() -> None:
 )
 def test_public_keys_need_every_dns_setting(variable: str) -> None:
     settings = {**DNS, variable: [] if variable.endswith("anchor") else ""}
-    found = problems(fleet(**settings))
+    found = problems(three_sites(**settings))
     assert {(p.host, p.variable) for p in found} == {
         ("gw-a", variable),
         ("gw-b", variable),
@@ -93,21 +67,21 @@ def test_public_keys_need_every_dns_setting(variable: str) -> None:
 
 def test_an_address_identity_needs_a_domain_to_be_named_in() -> None:
     settings = {**DNS, "gateway_dns_domain": ""}
-    found = problems(fleet(**settings))
+    found = problems(three_sites(**settings))
     # only gw-c is known by its address; the others are published under their FQDN
     assert [(p.host, p.variable) for p in found] == [("gw-c", "gateway_dns_domain")]
     assert "198.51.100.12" in found[0].message
 
 
 def test_an_endpoint_named_like_the_published_key_is_refused() -> None:
-    hostvars = fleet(**DNS)
+    hostvars = three_sites(**DNS)
     hostvars["gw-b"]["swanfleet_endpoint"] = "gw-b.example.net"
     found = problems(hostvars)
     assert [(p.host, p.variable) for p in found] == [("gw-b", "swanfleet_endpoint")]
 
 
 def test_both_ends_of_a_tunnel_must_authenticate_alike() -> None:
-    hostvars = fleet()
+    hostvars = three_sites()
     hostvars["gw-c"].update(DNS)
     found = problems(hostvars)
     assert {(p.host, p.variable) for p in found} == {
@@ -118,7 +92,9 @@ def test_both_ends_of_a_tunnel_must_authenticate_alike() -> None:
 
 
 def test_a_fleet_without_a_tunnel_between_mixed_methods_plans() -> None:
-    hostvars = fleet(swanfleet_topology="pairs", swanfleet_pairs=[["site-a", "site-b"]])
+    hostvars = three_sites(
+        swanfleet_topology="pairs", swanfleet_pairs=[["site-a", "site-b"]]
+    )
     hostvars["gw-c"].update(DNS)
     plan = plan_fleet(hostvars)
     assert plan.as_dict()["gw-c"]["tunnels"] == []

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import pytest
+from fleets import three_sites
 
 from ansible_collections.swanfleet.ipsec.plugins.module_utils._fleet import (
     FleetError,
@@ -19,30 +20,6 @@ from ansible_collections.swanfleet.ipsec.plugins.module_utils._fleet import (
 from ansible_collections.swanfleet.ipsec.plugins.module_utils._proposals import (
     weak_algorithms,
 )
-
-
-def lab() -> dict[str, dict[str, Any]]:
-    """The lab's three sites: behind NAT, forwarded, public."""
-    return {
-        "gw-a": {
-            "swanfleet_site": "site-a",
-            "swanfleet_site_subnets": ["10.1.0.0/24"],
-            "swanfleet_reach": "none",
-            "swanfleet_identity": "gw-a.example.net",
-        },
-        "gw-b": {
-            "swanfleet_site": "site-b",
-            "swanfleet_site_subnets": ["10.2.0.0/24"],
-            "swanfleet_reach": "forwarded",
-            "swanfleet_endpoint": "198.51.100.11",
-            "swanfleet_identity": "gw-b.example.net",
-        },
-        "gw-c": {
-            "swanfleet_site": "site-c",
-            "swanfleet_site_subnets": ["10.3.0.0/24"],
-            "swanfleet_endpoint": "198.51.100.12",
-        },
-    }
 
 
 def problems(fleet: dict[str, dict[str, Any]]) -> list[Problem]:
@@ -84,7 +61,7 @@ def test_strong_enough_proposals_pass(proposal: str, ike: bool) -> None:
 
 
 def test_identities_differing_only_in_case_are_duplicates() -> None:
-    fleet = lab()
+    fleet = three_sites()
     fleet["gw-b"]["swanfleet_identity"] = "GW-A.Example.NET"
     found = problems(fleet)
     dup = [p for p in found if p.variable == "swanfleet_identity"]
@@ -94,14 +71,14 @@ def test_identities_differing_only_in_case_are_duplicates() -> None:
 
 
 def test_an_endpoint_taken_as_identity_can_collide() -> None:
-    fleet = lab()
+    fleet = three_sites()
     fleet["gw-b"]["swanfleet_identity"] = "198.51.100.12"
     dup = [p for p in problems(fleet) if p.variable == "swanfleet_identity"]
     assert dup and "also the identity of" in dup[0].message
 
 
 def test_a_key_is_measured_in_bytes_not_characters() -> None:
-    fleet = lab()
+    fleet = three_sites()
     # ten characters, twenty bytes in UTF-8: long enough
     fleet["gw-a"]["gateway_psks"] = {"site-a--site-c": "é" * 10}
     plan_fleet(fleet)
