@@ -13,9 +13,10 @@ cleanly is found again.
     make lab-up && make demo   # a converged lab
     python benchmarks/tunnel_mtu.py
 
-Columns: ``computed`` the collection's MTU, ``measured`` the largest packet the
-path carries in the tunnel with no fragments, ``gap`` measured - computed (goal
-0); for the fixed MTU 1400, ``clean`` the largest packet that crossed without
+Columns: ``computed`` the collection's MTU, ``by`` what decided it (``path``:
+the ESP arithmetic; ``dataplane``: the 1400 bytes strongSwan's userspace ESP
+carries), ``measured`` the largest packet the tunnel carries with no
+fragments, ``gap`` measured - computed (goal 0); for the fixed MTU 1400, ``clean`` the largest packet that crossed without
 fragments, and what the fixed value costs: bytes lost on every full-size packet
 when 1400 is too small, or the packet sizes that get fragmented (or dropped)
 when it is too large. The MSS columns compare the clamp the netfilter role sets
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT / "lab"))
 from swanlab import mtuprobe  # noqa: E402
 
 PROPOSALS = ("aes256gcm16-ecp384", "aes256-sha256-ecp384", "chacha20poly1305-ecp384")
-PATHS = (1500, 1400)
+PATHS = (1500, 1460, 1400)
 FIXED_MTU, FIXED_MSS = 1400, 1360
 
 
@@ -68,7 +69,8 @@ def main() -> int:
         mtuprobe.restore()
 
     head = (
-        f"{'ESP proposal':<25} {'path':>5} {'computed':>8} {'measured':>8} {'gap':>4}"
+        f"{'ESP proposal':<25} {'path':>5} {'computed':>8} {'by':<9}"
+        f" {'measured':>8} {'gap':>4}"
         f" | {'1400: clean':>11} {'cost of the fixed MTU':<24}"
         f" | {'MSS':>4} {'fixed MSS 1360':<22}"
     )
@@ -79,7 +81,7 @@ def main() -> int:
         mss_fits = case.path_limit >= FIXED_MSS + 40
         print(
             f"{case.proposal:<25} {case.path_mtu:>5} {case.computed_mtu:>8}"
-            f" {case.path_limit:>8} {gap:>4}"
+            f" {case.limited_by:<9} {case.path_limit:>8} {gap:>4}"
             f" | {fixed.largest_clean:>11} {fixed_cost(case.path_limit):<24}"
             f" | {case.computed_mss:>4}"
             f" {'fits, ' + str(case.computed_mss - FIXED_MSS) + ' B lost' if mss_fits else 'too large: fragments':<22}"

@@ -401,11 +401,14 @@ class CaseResult:
     # the largest packet the path carries in the tunnel without fragments, found
     # with the tunnel device opened up to the LAN's MTU
     path_limit: int
+    # "path" when the ESP arithmetic decided, "dataplane" when the 1400-byte
+    # limit of strongSwan's userspace ESP did
+    limited_by: str = "path"
     transfer: Transfer | None = None
 
 
-def computed(proposal: str, path_mtu: int) -> tuple[int, int]:
-    """MTU and IPv4 MSS from the collection's own arithmetic."""
+def sizing(proposal: str, path_mtu: int):
+    """The collection's own arithmetic for the lab's data plane (userspace ESP)."""
     collections = str(ROOT / ".build" / "collections")
     if collections not in sys.path:
         sys.path.insert(0, collections)
@@ -413,7 +416,12 @@ def computed(proposal: str, path_mtu: int) -> tuple[int, int]:
         tunnel_mtu,
     )
 
-    sized = tunnel_mtu(path_mtu, [proposal], udp_encap=True)
+    return tunnel_mtu(path_mtu, [proposal], dataplane="libipsec")
+
+
+def computed(proposal: str, path_mtu: int) -> tuple[int, int]:
+    """MTU and IPv4 MSS from the collection's own arithmetic."""
+    sized = sizing(proposal, path_mtu)
     return sized.mtu, sized.mss_ipv4
 
 
@@ -441,6 +449,7 @@ def measure_case(proposal: str, path_mtu: int, *, transfer: bool = True) -> Case
         exact=exact,
         one_more=one_more,
         path_limit=limit,
+        limited_by=sizing(proposal, path_mtu).limited_by,
         transfer=sent,
     )
 

@@ -8,7 +8,8 @@ gateways counts: this gateway's own (its ``swanfleet_path_mtu``, or its uplink's
 MTU), and the peer's ``swanfleet_path_mtu`` from the fleet plan (1500 when the
 peer sets none). ESP is in UDP when the data plane is strongSwan's userspace ESP
 (always), or when either gateway is behind NAT (NAT-T); the worst of the
-tunnel's ESP proposals decides. The arithmetic is swanfleet.ipsec.tunnel_mtu's.
+tunnel's ESP proposals decides; strongSwan's userspace ESP carries at most 1400
+bytes. The arithmetic is swanfleet.ipsec.tunnel_mtu's.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def tunnel_mtus(
         )
         proposals = tunnel.get("esp_proposals") or default_esp_proposals
         try:
-            sized = tunnel_mtu(path, proposals, udp_encap=encap)
+            sized = tunnel_mtu(path, proposals, udp_encap=encap, dataplane=dataplane)
         except MtuError as exc:
             raise AnsibleFilterError(f"{host}: tunnel {tunnel['name']}: {exc}") from exc
         result[tunnel["name"]] = {
@@ -64,6 +65,7 @@ def tightest_tunnel(
     sized: dict[str, dict[str, Any]],
     own_path_mtu: Any,
     default_esp_proposals: list[str],
+    dataplane: str = "libipsec",
 ) -> dict[str, Any]:
     """The tunnel with the smallest MTU; for no tunnel, the own path in UDP."""
     if sized:
@@ -71,7 +73,9 @@ def tightest_tunnel(
         return {"tunnel": name, **sized[name]}
     path = int(own_path_mtu or DEFAULT_PATH_MTU)
     try:
-        alone = tunnel_mtu(path, default_esp_proposals, udp_encap=True)
+        alone = tunnel_mtu(
+            path, default_esp_proposals, udp_encap=True, dataplane=dataplane
+        )
     except MtuError as exc:
         raise AnsibleFilterError(str(exc)) from exc
     return {

@@ -24,7 +24,8 @@ def tunnel_mtu_filter(
     udp_encap: Any = False,
     outer_family: str = "ipv4",
     inner_family: str = "both",
-) -> dict[str, int]:
+    dataplane: str = "kernel",
+) -> dict[str, int | str]:
     """``{mtu, overhead, mss_ipv4, mss_ipv6}`` for a link MTU and ESP proposals."""
     try:
         families = FAMILIES if inner_family == "both" else (inner_family,)
@@ -34,6 +35,7 @@ def tunnel_mtu_filter(
             udp_encap=boolean(udp_encap, strict=True),
             outer_family=outer_family,
             inner_families=families,
+            dataplane=dataplane,
         )
     except (MtuError, TypeError) as exc:
         raise AnsibleFilterError(str(exc)) from exc

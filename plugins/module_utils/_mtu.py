@@ -28,6 +28,13 @@ which is the largest ``P`` for which the packet above still fits in ``L``.
 strongSwan's userspace ESP pads the same way (block size, then a 4-byte
 boundary), so the same formula holds for its TUN device.
 
+The data plane may carry less than the path allows. strongSwan's userspace ESP
+(kernel-libipsec, as of 5.9.8) creates its TUN device at 1400 bytes and reads
+every packet from it into a buffer of that size, whatever MTU the device is
+given later: a larger packet is cut short, encrypted as it is, and dropped by
+the peer's kernel as a truncated IP packet. With that data plane the MTU is the
+smaller of the formula's result and 1400 (``limited_by`` says which applied).
+
 For 1500 bytes and an IPv4 outer header, AES-GCM-16 gives
 ``(1500 - 36 - 16) & ~3 = 1448``, less 2: 1446, and AES-CBC with
 HMAC-SHA2-256-128 gives ``(1500 - 44 - 16) & ~15 = 1440``, less 2: 1438.
@@ -48,6 +55,11 @@ ESP_TRAILER = 2
 INNER_MINIMUM = {"ipv4": 576, "ipv6": 1280}
 TCP_IP_HEADERS = {"ipv4": 40, "ipv6": 60}
 LARGEST_PACKET = 65535
+
+# the largest inner packet each data plane carries by itself; None: no limit
+# but the path's (see this module's docstring for strongSwan's userspace ESP)
+DATAPLANE_LIMIT: dict[str, int | None] = {"kernel": None, "libipsec": 1400}
+DATAPLANES = tuple(DATAPLANE_LIMIT)
 
 FAMILIES = tuple(OUTER_HEADER)
 
@@ -109,15 +121,29 @@ class Transform:
 
 @dataclass(frozen=True)
 class TunnelMtu:
-    """The result: the inner MTU on a link and the TCP MSS that fits it."""
+    """The result: the inner MTU on a link and the TCP MSS that fits it.
+
+    ``fit`` is the largest inner packet the link carries in one ESP packet;
+    ``limit`` the largest the data plane carries (None: no limit of its own).
+    """
 
     link_mtu: int
-    mtu: int
+    fit: int
     transform: Transform
+    limit: int | None = None
+
+    @property
+    def mtu(self) -> int:
+        return self.fit if self.limit is None else min(self.fit, self.limit)
+
+    @property
+    def limited_by(self) -> str:
+        return "path" if self.mtu == self.fit else "dataplane"
 
     @property
     def overhead(self) -> int:
-        return self.link_mtu - self.mtu
+        """Bytes ESP adds to a packet of ``fit`` bytes, padding included."""
+        return self.link_mtu - self.fit
 
     @property
     def mss_ipv4(self) -> int:
@@ -127,12 +153,13 @@ class TunnelMtu:
     def mss_ipv6(self) -> int:
         return self.mtu - TCP_IP_HEADERS["ipv6"]
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | str]:
         return {
             "mtu": self.mtu,
             "overhead": self.overhead,
             "mss_ipv4": self.mss_ipv4,
             "mss_ipv6": self.mss_ipv6,
+            "limited_by": self.limited_by,
         }
 
 
@@ -350,31 +377,40 @@ def tunnel_mtu(
     udp_encap: bool = False,
     outer_family: str = "ipv4",
     inner_families: Sequence[str] = FAMILIES,
+    dataplane: str = "kernel",
 ) -> TunnelMtu:
     """The inner MTU for the worst case the proposals allow.
 
     Of all the transforms the proposals can be negotiated to, the one with the
     largest overhead decides, so the MTU holds whichever one the peer picks.
+    With ``dataplane="libipsec"`` ESP is always in UDP and the MTU is at most
+    what strongSwan's userspace ESP carries (1400).
     Raises MtuTooSmallError when the result is below the minimum MTU of an
     inner family the tunnel is to carry (576 for IPv4, 1280 for IPv6).
     """
     outer_family = normalize_family(outer_family, what="outer family")
     families = [normalize_family(f, what="inner family") for f in inner_families]
     link_mtu = _check_link_mtu(link_mtu, outer_family)
+    if dataplane not in DATAPLANE_LIMIT:
+        raise MtuError(
+            f"data plane {dataplane!r} is not one of {', '.join(DATAPLANES)}"
+        )
+    udp_encap = udp_encap or dataplane == "libipsec"
 
     candidates = [
         TunnelMtu(
             link_mtu=link_mtu,
-            mtu=esp_inner_mtu(
+            fit=esp_inner_mtu(
                 link_mtu, t, udp_encap=udp_encap, outer_family=outer_family
             ),
             transform=t,
+            limit=DATAPLANE_LIMIT[dataplane],
         )
         for t in parse_proposals(proposals)
     ]
     # on a tie, name the transform that adds the most bytes before padding
     worst = min(
-        candidates, key=lambda c: (c.mtu, -c.transform.icv - c.transform.cipher.iv)
+        candidates, key=lambda c: (c.fit, -c.transform.icv - c.transform.cipher.iv)
     )
 
     for family in families:

@@ -44,9 +44,18 @@ options:
       - Whether ESP is encapsulated in UDP, which adds 8 bytes.
       - Set it when either gateway is behind NAT (NAT-T), when C(encap = yes) is configured,
         and always with strongSwan's userspace ESP (kernel-libipsec), which sends ESP only
-        in UDP.
+        in UDP. O(dataplane=libipsec) implies it.
     type: bool
     default: false
+  dataplane:
+    description:
+      - What carries ESP on this host. V(kernel) is Linux XFRM, limited only by the path.
+      - V(libipsec) is strongSwan's userspace ESP (kernel-libipsec). It always uses UDP, and
+        it carries no inner packet larger than 1400 bytes, whatever MTU its device has, so
+        the MTU set is at most 1400 (RV(limited_by) says so).
+    type: str
+    choices: [kernel, libipsec]
+    default: kernel
   outer_family:
     description:
       - The address family of the gateways' addresses, that is of the outer IP header
@@ -114,9 +123,12 @@ notes:
     re-established, which drops the MTU set here. Run the module after the tunnel is up,
     or have strongSwan set the MTU itself with C(charon.plugins.kernel-netlink.mtu), using
     the value this module returns.
-  - strongSwan's kernel-libipsec creates C(ipsec0) anew, with an MTU of 1400, each time
-    charon starts. Run the module again after every start of strongSwan, for example from
-    the handler that restarts it.
+  - strongSwan's kernel-libipsec (5.9.8) creates C(ipsec0) anew, with an MTU of 1400, each
+    time charon starts, and reads every packet from it into a 1400-byte buffer even when
+    the device is given a larger MTU; larger packets leave cut short and the peer drops
+    them. With O(dataplane=libipsec) the module never sets more than 1400, and only a
+    path that fits less lowers it. Run the module again after every start of strongSwan,
+    for example from the handler that restarts it.
   - A route or interface MTU makes the gateway itself fragment or refuse (with ICMP) what
     does not fit. As ICMP is often filtered on the way, also clamp forwarded TCP to
     RV(mss_ipv4) and RV(mss_ipv6) in the firewall.
@@ -129,11 +141,11 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Size strongSwan's TUN device for userspace ESP, which always uses UDP
+- name: Size strongSwan's TUN device for userspace ESP (always in UDP, 1400 at most)
   swanfleet.ipsec.tunnel_mtu:
     interface: ipsec0
     proposal: aes256gcm16-ecp384
-    udp_encap: true
+    dataplane: libipsec
   register: tunnel
 
 - name: Keep the MSS for the firewall's TCP MSS clamping rule
@@ -189,6 +201,13 @@ transform:
   returned: success
   type: str
   sample: AES-CBC with HMAC-SHA2-256-128
+limited_by:
+  description:
+    - V(path) when RV(mtu) is what fits the path in one ESP packet; V(dataplane) when the
+      data plane carries less than that (strongSwan's userspace ESP, 1400 bytes).
+  returned: success
+  type: str
+  sample: path
 """
 
 from typing import Any
@@ -238,6 +257,7 @@ def _apply(run: Runner, params: dict[str, Any], *, check_mode: bool) -> dict[str
         udp_encap=params["udp_encap"],
         outer_family=params["outer_family"],
         inner_families=_inner_families(params),
+        dataplane=params["dataplane"],
     )
     mtu = result.mtu
     report = dict(result.as_dict(), link_mtu=link_mtu, transform=str(result.transform))
@@ -275,6 +295,11 @@ def main() -> None:
         argument_spec={
             "proposal": {"type": "list", "elements": "str", "required": True},
             "udp_encap": {"type": "bool", "default": False},
+            "dataplane": {
+                "type": "str",
+                "choices": ["kernel", "libipsec"],
+                "default": "kernel",
+            },
             "outer_family": {
                 "type": "str",
                 "choices": ["ipv4", "ipv6"],

@@ -47,7 +47,9 @@ def test_registered():
     ("paths", "dataplane", "own", "expected"),
     [
         # userspace ESP: always in UDP
-        ({}, "libipsec", None, {"site-a--site-b": 1438, "site-a--site-c": 1438}),
+        ({}, "libipsec", 1450, {"site-a--site-b": 1386, "site-a--site-c": 1386}),
+        # and never more than the 1400 bytes it carries
+        ({}, "libipsec", None, {"site-a--site-b": 1400, "site-a--site-c": 1400}),
         # kernel ESP: in UDP only towards the peer behind NAT
         ({}, "kernel", None, {"site-a--site-b": 1438, "site-a--site-c": 1446}),
         # the peer's smaller path counts
@@ -55,7 +57,7 @@ def test_registered():
             {"b": 1400},
             "libipsec",
             None,
-            {"site-a--site-b": 1338, "site-a--site-c": 1438},
+            {"site-a--site-b": 1338, "site-a--site-c": 1400},
         ),
         # and this gateway's own, measured on its uplink, counts for every tunnel
         ({"c": 1492}, "kernel", 1460, {"site-a--site-b": 1398, "site-a--site-c": 1406}),
@@ -63,8 +65,8 @@ def test_registered():
         (
             {"esp": ["aes256-sha256"]},
             "libipsec",
-            None,
-            {"site-a--site-b": 1438, "site-a--site-c": 1422},
+            1450,
+            {"site-a--site-b": 1386, "site-a--site-c": 1374},
         ),
     ],
 )
@@ -88,8 +90,11 @@ def test_tightest_tunnel_picks_the_smallest():
 
 
 def test_tightest_without_tunnels_sizes_the_own_path():
-    tight = tightest_tunnel({}, "1492", GCM)
+    tight = tightest_tunnel({}, "1492", GCM, "kernel")
     assert (tight["tunnel"], tight["mtu"], tight["udp_encap"]) == (None, 1430, True)
+    assert tight["limited_by"] == "path"
+    userspace = tightest_tunnel({}, "1492", GCM, "libipsec")
+    assert (userspace["mtu"], userspace["limited_by"]) == (1400, "dataplane")
 
 
 def test_unknown_gateway_is_named():

@@ -21,23 +21,45 @@ def test_registered():
 @pytest.mark.parametrize(
     ("args", "kwargs", "expected"),
     [
-        ((1500, "aes256gcm16"), {}, (1446, 54, 1406, 1386)),
-        ((1500, "aes256gcm16"), {"udp_encap": True}, (1438, 62, 1398, 1378)),
-        ((1500, "aes256-sha256"), {"udp_encap": "yes"}, (1422, 78, 1382, 1362)),
-        (("1492", ["aes256gcm16", "aes256-sha512"]), {}, (1406, 86, 1366, 1346)),
-        ((1500, "chacha20poly1305"), {"outer_family": "ipv6"}, (1426, 74, 1386, 1366)),
+        ((1500, "aes256gcm16"), {}, (1446, 54, 1406, 1386, "path")),
+        ((1500, "aes256gcm16"), {"udp_encap": True}, (1438, 62, 1398, 1378, "path")),
+        (
+            (1500, "aes256-sha256"),
+            {"udp_encap": "yes"},
+            (1422, 78, 1382, 1362, "path"),
+        ),
+        (
+            ("1492", ["aes256gcm16", "aes256-sha512"]),
+            {},
+            (1406, 86, 1366, 1346, "path"),
+        ),
+        (
+            (1500, "chacha20poly1305"),
+            {"outer_family": "ipv6"},
+            (1426, 74, 1386, 1366, "path"),
+        ),
         (
             (1280, "aes128-sha1"),
             {"inner_family": "ipv4"},
-            (1214, 66, 1174, 1154),
+            (1214, 66, 1174, 1154, "path"),
+        ),
+        # userspace ESP: in UDP without being told, 1400 bytes at most
+        (
+            (1500, "aes256gcm16"),
+            {"dataplane": "libipsec"},
+            (1400, 62, 1360, 1340, "dataplane"),
+        ),
+        (
+            (1400, "aes256gcm16"),
+            {"dataplane": "libipsec"},
+            (1338, 62, 1298, 1278, "path"),
         ),
     ],
 )
 def test_values(args: tuple, kwargs: dict, expected: tuple):
     result = tunnel_mtu_filter(*args, **kwargs)
-    assert result == dict(
-        zip(("mtu", "overhead", "mss_ipv4", "mss_ipv6"), expected, strict=True)
-    )
+    keys = ("mtu", "overhead", "mss_ipv4", "mss_ipv6", "limited_by")
+    assert result == dict(zip(keys, expected, strict=True))
 
 
 @pytest.mark.parametrize(

@@ -239,6 +239,7 @@ def test_overhead_and_mss():
         "overhead": 54,
         "mss_ipv4": 1406,
         "mss_ipv6": 1386,
+        "limited_by": "path",
     }
     encapsulated = tunnel_mtu(1492, "aes256-sha256", udp_encap=True)
     assert encapsulated.as_dict() == {
@@ -246,6 +247,7 @@ def test_overhead_and_mss():
         "overhead": 70,
         "mss_ipv4": 1382,
         "mss_ipv6": 1362,
+        "limited_by": "path",
     }
 
 
@@ -399,3 +401,36 @@ def test_unknown_family():
 
 def test_link_mtu_as_text():
     assert tunnel_mtu(" 1500 ", "aes256gcm16").mtu == 1446
+
+
+@pytest.mark.parametrize(
+    ("link_mtu", "proposal", "fit", "mtu", "limited_by"),
+    [
+        # 1438 would fit the path; strongSwan's userspace ESP carries 1400
+        (1500, "aes256gcm16", 1438, 1400, "dataplane"),
+        (9000, "aes256-sha256", 8926, 1400, "dataplane"),
+        # the smallest path that fits more than 1400, and one byte less
+        (1464, "aes256gcm16", 1402, 1400, "dataplane"),
+        (1463, "aes256gcm16", 1398, 1398, "path"),
+        (1400, "aes256-sha256", 1326, 1326, "path"),
+    ],
+)
+def test_userspace_esp_carries_at_most_1400(link_mtu, proposal, fit, mtu, limited_by):
+    result = tunnel_mtu(link_mtu, proposal, dataplane="libipsec")
+    assert (result.fit, result.mtu, result.limited_by) == (fit, mtu, limited_by)
+    # always in UDP, and the overhead is ESP's, not the cap's
+    assert result.overhead == link_mtu - fit
+    assert result.fit == tunnel_mtu(link_mtu, proposal, udp_encap=True).mtu
+    assert result.mss_ipv4 == mtu - 40
+
+
+def test_kernel_dataplane_has_no_limit_of_its_own():
+    result = tunnel_mtu(9000, "aes256gcm16", dataplane="kernel")
+    assert (result.mtu, result.limited_by) == (8946, "path")
+
+
+def test_unknown_dataplane_is_named():
+    with pytest.raises(
+        MtuError, match="data plane 'vpp' is not one of kernel, libipsec"
+    ):
+        tunnel_mtu(1500, "aes256gcm16", dataplane="vpp")

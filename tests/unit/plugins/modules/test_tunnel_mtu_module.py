@@ -63,6 +63,7 @@ def params(**given: Any) -> dict[str, Any]:
         "routes": None,
         "table": "main",
         "lock": True,
+        "dataplane": "kernel",
     }
     return dict(defaults, **given)
 
@@ -99,6 +100,29 @@ def test_interface_from_the_default_route():
         "before": {"interface": "ipsec0", "mtu": 1400},
         "after": {"interface": "ipsec0", "mtu": 1438},
     }
+
+
+@pytest.mark.parametrize(
+    ("before", "given", "after", "limited_by"),
+    [
+        # 1438 fits the path, the userspace ESP device carries 1400: left alone
+        (1400, {}, None, "dataplane"),
+        # a device opened wider than it carries is brought back
+        (1438, {}, 1400, "dataplane"),
+        # a narrower path lowers it
+        (1400, {"path_mtu": 1400}, 1338, "path"),
+    ],
+)
+def test_userspace_esp_device(before, given, after, limited_by):
+    ip = FakeIp({**UPLINK, **tun(before)})
+    result = _apply(
+        ip, params(interface="ipsec0", dataplane="libipsec", **given), check_mode=False
+    )
+    assert result["limited_by"] == limited_by
+    assert result["changed"] is (after is not None)
+    assert ip.writes == ([f"link set dev ipsec0 mtu {after}"] if after else [])
+    assert result["mtu"] == (after or before)
+    assert result["overhead"] == 62
 
 
 def test_interface_check_mode_changes_nothing():
