@@ -46,27 +46,27 @@ def fixed_cost(measured: int) -> str:
     return f"{measured + 1}-{FIXED_MTU} B fragmented"
 
 
+def row(case: mtuprobe.CaseResult, fixed: mtuprobe.FixedResult) -> str:
+    gap = case.path_limit - case.computed_mtu
+    mss_fits = case.path_limit >= FIXED_MSS + 40
+    mss_cost = (
+        f"fits, {case.computed_mss - FIXED_MSS} B lost"
+        if mss_fits
+        else "too large: fragments"
+    )
+    return (
+        f"{case.proposal:<25} {case.path_mtu:>5} {case.computed_mtu:>8}"
+        f" {case.limited_by:<9} {case.path_limit:>8} {gap:>4}"
+        f" | {fixed.largest_clean:>11} {fixed_cost(case.path_limit):<24}"
+        f" | {case.computed_mss:>4} {mss_cost:<22}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paths", type=int, nargs="+", default=list(PATHS))
     parser.add_argument("--proposals", nargs="+", default=list(PROPOSALS))
     args = parser.parse_args()
-
-    rows = []
-    started = time.monotonic()
-    try:
-        for path in args.paths:
-            for proposal in args.proposals:
-                case = mtuprobe.measure_case(proposal, path, transfer=False)
-                fixed = mtuprobe.measure_fixed(FIXED_MTU)
-                rows.append((case, fixed))
-                print(
-                    f"measured {proposal} on a {path}-byte path",
-                    file=sys.stderr,
-                    flush=True,
-                )
-    finally:
-        mtuprobe.restore()
 
     head = (
         f"{'ESP proposal':<25} {'path':>5} {'computed':>8} {'by':<9}"
@@ -75,17 +75,18 @@ def main() -> int:
         f" | {'MSS':>4} {'fixed MSS 1360':<22}"
     )
     print(head)
-    print("-" * len(head))
-    for case, fixed in rows:
-        gap = case.path_limit - case.computed_mtu
-        mss_fits = case.path_limit >= FIXED_MSS + 40
-        print(
-            f"{case.proposal:<25} {case.path_mtu:>5} {case.computed_mtu:>8}"
-            f" {case.limited_by:<9} {case.path_limit:>8} {gap:>4}"
-            f" | {fixed.largest_clean:>11} {fixed_cost(case.path_limit):<24}"
-            f" | {case.computed_mss:>4}"
-            f" {'fits, ' + str(case.computed_mss - FIXED_MSS) + ' B lost' if mss_fits else 'too large: fragments':<22}"
-        )
+    print("-" * len(head), flush=True)
+    rows = []
+    started = time.monotonic()
+    try:
+        for path in args.paths:
+            for proposal in args.proposals:
+                case = mtuprobe.measure_case(proposal, path, transfer=False)
+                fixed = mtuprobe.measure_fixed(FIXED_MTU)
+                rows.append((case, fixed))
+                print(row(case, fixed), flush=True)
+    finally:
+        mtuprobe.restore()
     print(f"\n{len(rows)} cases in {time.monotonic() - started:.0f} s")
     return 0
 
