@@ -17,13 +17,15 @@ client pings it too) five times a second, one fault is made:
     started again.
 
 Nothing is done by hand afterwards: the measurement is how long the fleet, as
-the collection configured it, takes to carry traffic again by itself. The
-recovery time runs from the fault (for ``peer-down``, from the peer's return)
-to the first echo reply through the tunnel; the packets lost are the probes
-between the last reply before the outage and the first one after it.
+the collection configured it, takes to carry traffic again by itself. Traffic
+is watched until it has flowed for 45 s without a pause of more than a second
+(longer than dead peer detection's 30 s, so a tunnel that comes back and
+breaks again is caught). The recovery time runs from the fault (for
+``peer-down``, from the peer's return) to the first echo reply after the last
+pause; the packets lost are all the probes missing since the fault.
 
-The benchmark (``benchmarks/faults.py``) drives the lab through this module;
-docs/faults.md says why it is not yet a test.
+The lab tests (``tests/lab/test_faults.py``) and the benchmark
+(``benchmarks/faults.py``) drive the lab through this module.
 
     python -m swanlab.faults nat-router-restart
 """
@@ -41,6 +43,11 @@ from .mtuprobe import ProbeError, address, container, sh
 
 FAULTS = ("nat-router-restart", "nat-mapping-change", "gateway-restart", "peer-down")
 INTERVAL = 0.2
+# a pause in the echo replies longer than this is an outage
+GAP = 1.0
+# after the fault, traffic must flow this long without a gap to count as back
+# (longer than the gateways' dead peer detection interval, 30 s)
+WATCH = 45.0
 PROBE_LOG = "/tmp/swanlab-fault-probe.log"
 # the outside ports the router maps the gateway to after the mapping change,
 # well away from the 500/4500 a masquerade keeps when it can
@@ -117,27 +124,53 @@ class Probe:
         )
 
     def recovery(
-        self, fault: str, fault_at: float, mark: float, timeout: float
+        self,
+        fault: str,
+        fault_at: float,
+        mark: float,
+        timeout: float,
+        watch: float = WATCH,
     ) -> Recovery:
-        """Measure the outage around ``fault_at``; recovery is timed from ``mark``."""
-        first_t, _ = self.wait_flowing(mark, timeout)
-        replies = [r for r in self.replies() if r[0] <= first_t]
-        before = [r for r in replies if r[0] <= fault_at]
-        if not before:
-            raise FaultError(f"{self.flow}: no echo reply before the fault")
-        # replies may go on for a while after the fault (an outage that had not
-        # begun yet): the outage is the longest gap from the last reply before it
-        window = [r for r in replies if r[0] >= before[-1][0]]
-        outage, lost = 0.0, 0
-        for (t0, s0), (t1, s1) in zip(window, window[1:], strict=False):
-            if t1 - t0 > outage:
-                outage, lost = t1 - t0, s1 - s0 - 1
+        """Time the outages after ``fault_at``; recovery is timed from ``mark``.
+
+        ``mark`` is when the fault was over (the router back, the peer started
+        again). Traffic is watched until it has flowed without a gap for
+        ``watch`` seconds, so that a tunnel that comes back and breaks again (a
+        peer that took a wrong address, say) counts: the recovery is the first
+        reply after the last gap, the packets lost are those of every gap.
+        """
+        deadline = time.time() + timeout + watch
+        while True:
+            self.wait_flowing(mark, timeout)
+            replies = [r for r in self.replies() if r[0] > fault_at - 5]
+            before = [r for r in replies if r[0] <= fault_at]
+            if not before:
+                raise FaultError(f"{self.flow}: no echo reply before the fault")
+            window = [r for r in replies if r[0] >= before[-1][0]]
+            gaps = [
+                (t0, t1, s1 - s0 - 1)
+                for (t0, s0), (t1, s1) in zip(window, window[1:], strict=False)
+                if t1 - t0 > GAP
+            ]
+            back = gaps[-1][1] if gaps else fault_at
+            if window[-1][0] - max(back, mark) >= watch:
+                break
+            if time.time() > deadline:
+                raise FaultError(
+                    f"{self.flow}: traffic did not flow for {watch:.0f} s"
+                    f" without a gap within {timeout:.0f} s of the fault"
+                )
+            time.sleep(1)
         return Recovery(
             fault=fault,
             flow=self.flow,
-            seconds=max(0.0, first_t - mark),
-            lost=max(0, lost),
-            outage=outage,
+            seconds=max(0.0, back - mark),
+            # every probe missing since the fault, in pauses short or long
+            lost=sum(
+                max(0, s1 - s0 - 1)
+                for (_, s0), (_, s1) in zip(window, window[1:], strict=False)
+            ),
+            outage=max((t1 - t0 for t0, t1, _ in gaps), default=0.0),
         )
 
 
