@@ -56,13 +56,13 @@ def lab():
 
 
 # the ESP arithmetic decides on the narrowed paths, the data plane's own limit
-# (1400) on the full one, where one proposal stands for all
+# (1400) on the full one
 @pytest.mark.parametrize(
     ("path_mtu", "proposal", "algorithm", "limited_by"),
     [
         *[(SMALL_PATH, p, a, "path") for p, a in CASES],
         *[(CLOUD_PATH, p, a, "path") for p, a in CASES],
-        (FULL_PATH, *CASES[0], "dataplane"),
+        *[(FULL_PATH, p, a, "dataplane") for p, a in CASES],
     ],
 )
 def test_computed_mtu_is_exact_on_a_real_tunnel(
