@@ -429,7 +429,8 @@ def measure_case(proposal: str, path_mtu: int, *, transfer: bool = True) -> Case
     """Configure the tunnel for one case with site.yml, then measure it."""
     set_router_mtu(path_mtu)
     deploy(case_vars(proposal, path_mtu))
-    mtu, mss = computed(proposal, path_mtu)
+    sized = sizing(proposal, path_mtu)
+    mtu = sized.mtu
     flush_pmtu_caches()
     exact = ping(mtu)
     flush_pmtu_caches()
@@ -442,14 +443,14 @@ def measure_case(proposal: str, path_mtu: int, *, transfer: bool = True) -> Case
         proposal=proposal,
         path_mtu=path_mtu,
         computed_mtu=mtu,
-        computed_mss=mss,
+        computed_mss=sized.mss_ipv4,
         device_mtu=configured,
         negotiated=negotiated(),
         mss_clamps=mss_clamps(),
         exact=exact,
         one_more=one_more,
         path_limit=limit,
-        limited_by=sizing(proposal, path_mtu).limited_by,
+        limited_by=sized.limited_by,
         transfer=sent,
     )
 
